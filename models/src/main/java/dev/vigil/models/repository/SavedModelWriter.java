@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Output;
+import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.MetaGraphDef;
@@ -45,7 +46,7 @@ public final class SavedModelWriter {
         try (Graph graph = new Graph()) {
             try {
                 graph.importGraphDef(graphDef);
-            } catch (IllegalArgumentException e) {
+            } catch (IllegalArgumentException | TensorFlowException e) {
                 throw new ImportException(model, "TensorFlow refused the converted graph: " + e.getMessage(), e);
             }
             inputs.forEach((key, tensor) -> {

@@ -94,7 +94,7 @@ public final class TfjsModelReader {
     /** Parses the literal a one-module browserify bundle exports, checking the global it names. */
     static JsonNode bundleExport(String name, Path file, String expectedGlobal) {
         String text = new String(readBytes(name, file), StandardCharsets.UTF_8);
-        if (!text.contains(")." + expectedGlobal + "=e()}")) {
+        if (!Pattern.compile("\\)\\." + Pattern.quote(expectedGlobal) + "=\\w+\\(\\)\\}").matcher(text).find()) {
             throw new ImportException(name, file + ": UMD wrapper does not export the global '" + expectedGlobal
                     + "' (expected: a browserify bundle made for that file name)");
         }
