@@ -15,6 +15,7 @@ import org.tensorflow.types.TFloat32;
  * Stateless and thread-safe.
  */
 final class KerasActivations {
+    /** Filled once by the static initialiser, read-only afterwards. */
     private static final Map<String, BiFunction<Ops, Operand<TFloat32>, Operand<TFloat32>>> BY_NAME = new TreeMap<>();
 
     static {

@@ -1,9 +1,11 @@
 package dev.vigil.models.tfjs;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.BinaryOperator;
@@ -33,6 +35,7 @@ final class KerasLayers {
         Operand<TFloat32> build(LayerCall call);
     }
 
+    /** Filled once by the static initialiser, read-only afterwards. */
     private static final Map<String, LayerBuilder> BUILDERS = new TreeMap<>();
 
     static {
@@ -132,11 +135,9 @@ final class KerasLayers {
         if (dims.length == 2) {
             y = tf.linalg.matMul(x, kernel);
         } else {
-            long[] outer = Arrays.copyOfRange(dims, 1, dims.length - 1);
-            requireKnown(layer, outer, "Dense on an input of rank " + dims.length);
-            long[] out = new long[dims.length];
+            requireKnown(layer, Arrays.copyOfRange(dims, 1, dims.length), "Dense on an input of rank " + dims.length);
+            long[] out = dims.clone();
             out[0] = -1;
-            System.arraycopy(outer, 0, out, 1, outer.length);
             out[out.length - 1] = units;
             Operand<TFloat32> matrix = tf.reshape(x, tf.constant(new long[] {-1, inputs}));
             y = tf.reshape(tf.linalg.matMul(matrix, kernel), tf.constant(out));
@@ -191,7 +192,7 @@ final class KerasLayers {
     }
 
     private static int normalisationAxis(KerasLayer layer, int rank) {
-        var node = layer.get("axis");
+        JsonNode node = layer.get("axis");
         if (node.isArray() && node.size() == 1) {
             node = node.get(0);
         }
@@ -318,7 +319,7 @@ final class KerasLayers {
 
     /** Keras accepts 1, (1, 2) (symmetric per axis) or ((top, bottom), (left, right)). */
     private static int[][] zeroPadding(KerasLayer layer) {
-        var p = layer.get("padding");
+        JsonNode p = layer.get("padding");
         if (p.isMissingNode() || p.isNull()) {
             return new int[][] {{1, 1}, {1, 1}};
         }
@@ -331,7 +332,7 @@ final class KerasLayers {
             }
             int[][] out = new int[2][];
             for (int i = 0; i < 2; i++) {
-                var side = p.get(i);
+                JsonNode side = p.get(i);
                 if (!side.isArray() || side.size() != 2 || !side.get(0).canConvertToInt() || !side.get(1).canConvertToInt()
                         || side.get(0).asInt() < 0 || side.get(1).asInt() < 0) {
                     out = null;
@@ -396,7 +397,8 @@ final class KerasLayers {
         KerasLayer layer = call.layer();
         layer.requireChannelsLast();
         Operand<TFloat32> x = call.input();
-        long[] rest = Arrays.copyOfRange(call.dims(x), 1, call.dims(x).length);
+        long[] dims = call.dims(x);
+        long[] rest = Arrays.copyOfRange(dims, 1, dims.length);
         requireKnown(layer, rest, "Flatten");
         long size = 1;
         for (long d : rest) {
@@ -409,7 +411,8 @@ final class KerasLayers {
         KerasLayer layer = call.layer();
         Operand<TFloat32> x = call.input();
         int[] target = layer.integers("target_shape");
-        long[] rest = Arrays.copyOfRange(call.dims(x), 1, call.dims(x).length);
+        long[] dims = call.dims(x);
+        long[] rest = Arrays.copyOfRange(dims, 1, dims.length);
         requireKnown(layer, rest, "Reshape");
         long size = 1;
         for (long d : rest) {
@@ -482,7 +485,7 @@ final class KerasLayers {
 
     private static String padding(KerasLayer layer) {
         // Keras' "same" pads like TensorFlow's SAME: the extra row or column goes at the bottom/right.
-        return layer.choice("padding", "valid", "same").toUpperCase(java.util.Locale.ROOT);
+        return layer.choice("padding", "valid", "same").toUpperCase(Locale.ROOT);
     }
 
     private static int[] requiredPair(KerasLayer layer, String field) {

@@ -1,5 +1,6 @@
 package dev.vigil.models.tfjs;
 
+import java.util.Arrays;
 import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
@@ -40,7 +41,7 @@ record LayerCall(Ops tf, KerasLayer layer, List<Operand<TFloat32>> inputs, Layer
     long[] dims(Operand<TFloat32> x, int rank) {
         long[] d = dims(x);
         if (d.length != rank) {
-            throw layer.error("input of rank " + d.length + " " + java.util.Arrays.toString(d) + " (expected: rank " + rank + ")");
+            throw layer.error("input of rank " + d.length + " " + Arrays.toString(d) + " (expected: rank " + rank + ")");
         }
         return d;
     }

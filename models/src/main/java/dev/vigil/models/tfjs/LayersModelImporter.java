@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.tensorflow.Graph;
@@ -47,6 +48,10 @@ public final class LayersModelImporter {
 
     /** Converts a TF.js layers model; fails with ImportException naming the model and the unknown layer class / config value / dtype. */
     public static ImportedGraph importModel(TfjsModel model) {
+        if (model.kind() != TfjsModel.Kind.LAYERS) {
+            throw new ImportException(model.name(), "model JSON describes a " + model.kind().name().toLowerCase(Locale.ROOT)
+                    + " model (expected: a layers model with modelTopology.model_config)");
+        }
         JsonNode topology = model.topology();
         JsonNode modelConfig = topology.has("model_config") ? topology.get("model_config") : topology;
         LayersModelImporter importer = new LayersModelImporter(model);
@@ -206,7 +211,10 @@ public final class LayersModelImporter {
         return outputs;
     }
 
-    /** A Keras 2 inbound node: {@code [[layer, node_index, tensor_index, kwargs], ...]}. */
+    /**
+     * A Keras 2 inbound node: {@code [[layer, node_index, tensor_index, kwargs], ...]}. The
+     * kwargs (a training flag, a mask) are ignored: no supported layer reads them at inference.
+     */
     private List<Ref> inboundRefs(KerasLayer layer, JsonNode node) {
         if (!node.isArray()) {
             throw layer.error("inbound node " + node + " (expected: a Keras 2 list of [layer, node_index, tensor_index, kwargs];"
