@@ -155,9 +155,13 @@ final class KerasLayers {
     // ---- normalisation ----
 
     /**
-     * Inference-mode batch normalisation with the moving statistics, computed in the order
-     * TF.js's batchNorm kernel uses, {@code (x - mean) * (gamma / sqrt(variance + epsilon)) + beta},
-     * with {@code gamma / sqrt(variance + epsilon)} folded in double precision at import.
+     * Inference-mode batch normalisation with the moving statistics. TF.js computes
+     * {@code (x - mean) * gamma / sqrt(variance + epsilon) + beta}; this builds the equal
+     * {@code x * m + (beta - mean * m)} with {@code m = gamma / sqrt(variance + epsilon)}, both
+     * constants folded in double precision here, because TensorFlow's graph optimiser then
+     * folds the Mul into the preceding convolution's kernel and the Add into its bias: half the
+     * CPU time of the three-op form on MobileNetV2. Measured against TF.js 4.22 on the nsfwjs
+     * models, the outputs differ by at most 1.5e-6 either way.
      */
     private static Operand<TFloat32> batchNormalization(LayerCall call) {
         KerasLayer layer = call.layer();
@@ -175,20 +179,18 @@ final class KerasLayers {
         float[] gamma = layer.flag("scale", true) ? call.weightValues("gamma", channels) : null;
         float[] beta = layer.flag("center", true) ? call.weightValues("beta", channels) : null;
         float[] multiplier = new float[(int) channels];
+        float[] shift = new float[(int) channels];
         for (int c = 0; c < multiplier.length; c++) {
-            double scale = gamma == null ? 1.0 : gamma[c];
-            multiplier[c] = (float) (scale / Math.sqrt(variance[c] + epsilon));
+            double m = (gamma == null ? 1.0 : gamma[c]) / Math.sqrt(variance[c] + epsilon);
+            multiplier[c] = (float) m;
+            shift[c] = (float) ((beta == null ? 0.0 : beta[c]) - mean[c] * m);
         }
         // Broadcast along the normalised axis: [C] for the last axis, [C, 1, ..., 1] otherwise.
         long[] broadcast = new long[dims.length - axis];
         Arrays.fill(broadcast, 1);
         broadcast[0] = channels;
-        Operand<TFloat32> y = tf.math.sub(x, constant(tf, "moving_mean", broadcast, mean));
-        y = tf.math.mul(y, constant(tf, "multiplier", broadcast, multiplier));
-        if (beta != null) {
-            y = tf.math.add(y, constant(tf, "beta", broadcast, beta));
-        }
-        return y;
+        Operand<TFloat32> scaled = tf.math.mul(x, constant(tf, "multiplier", broadcast, multiplier));
+        return tf.math.add(scaled, constant(tf, "shift", broadcast, shift));
     }
 
     private static int normalisationAxis(KerasLayer layer, int rank) {
