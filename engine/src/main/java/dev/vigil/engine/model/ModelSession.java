@@ -1,0 +1,147 @@
+package dev.vigil.engine.model;
+
+import dev.vigil.engine.GateException;
+import dev.vigil.engine.image.Pixels;
+import dev.vigil.models.repository.ModelManifest;
+import dev.vigil.models.repository.ModelRepository;
+import dev.vigil.models.repository.SavedModelWriter;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.SessionFunction;
+import org.tensorflow.Tensor;
+import org.tensorflow.exceptions.TensorFlowException;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.FloatDataBuffer;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * One repository model loaded into TensorFlow: its manifest, its preprocessor and the
+ * SavedModel session. {@link #run} takes a batch of images, preprocesses them straight into
+ * one input tensor and returns each image's outputs. Owns the SavedModel and closes it;
+ * {@link #run} is thread-safe (TensorFlow sessions are), but the engine calls it from the
+ * model's one batching thread.
+ */
+public final class ModelSession implements AutoCloseable {
+    private final ModelManifest manifest;
+    private final Preprocessor preprocessor;
+    private final SavedModelBundle bundle;
+    private final SessionFunction function;
+    /** The batch size the graph fixes (BlazeFace's is 1), or -1 when it takes any. */
+    private final long fixedBatch;
+    private volatile boolean closed;
+
+    private ModelSession(ModelManifest manifest, SavedModelBundle bundle) {
+        this.manifest = manifest;
+        this.preprocessor = new Preprocessor(manifest.input());
+        this.bundle = bundle;
+        this.function = bundle.function(manifest.signature());
+        this.fixedBatch = manifest.input().shape()[0];
+    }
+
+    /** Loads the latest version of {@code name}; fails with the repository's message if it is missing. */
+    public static ModelSession open(ModelRepository repository, String name, SessionOptions options) {
+        ModelManifest manifest = repository.latest(name);
+        var dir = repository.versionDir(manifest.name(), manifest.version());
+        if (!Files.isRegularFile(dir.resolve("saved_model.pb"))) {
+            throw new GateException("model " + name + ": " + dir.resolve("saved_model.pb") + " missing");
+        }
+        ConfigProto config = ConfigProto.newBuilder()
+                .setIntraOpParallelismThreads(options.intraOpThreads())
+                .setInterOpParallelismThreads(options.interOpThreads())
+                .build();
+        SavedModelBundle bundle;
+        try {
+            bundle = SavedModelBundle.loader(dir.toString()).withTags(SavedModelWriter.TAG).withConfigProto(config).load();
+        } catch (TensorFlowException e) {
+            throw new GateException("model " + name + ": TensorFlow cannot load " + dir + " (" + e.getMessage() + ")", e);
+        }
+        try {
+            return new ModelSession(manifest, bundle);
+        } catch (RuntimeException e) {
+            bundle.close();
+            throw e;
+        }
+    }
+
+    public ModelManifest manifest() {
+        return manifest;
+    }
+
+    /** {@code name/version}, as verdicts report it. */
+    public String id() {
+        return manifest.name() + "/" + manifest.version();
+    }
+
+    /**
+     * Runs the model on {@code images}; result {@code i} maps each output key to image
+     * {@code i}'s values. A model with a fixed batch size of 1 runs the images one by one.
+     */
+    public List<Map<String, float[]>> run(List<? extends Pixels> images) {
+        if (closed) {
+            throw new IllegalStateException("model " + id() + " is closed");
+        }
+        if (fixedBatch == 1 && images.size() > 1) {
+            List<Map<String, float[]>> out = new ArrayList<>(images.size());
+            for (Pixels p : images) {
+                out.addAll(run(List.of(p)));
+            }
+            return out;
+        }
+        int n = images.size();
+        Shape shape = Shape.of(n, preprocessor.height(), preprocessor.width(), 3);
+        try (TFloat32 input = TFloat32.tensorOf(shape)) {
+            FloatDataBuffer data = input.asRawTensor().data().asFloats();
+            for (int i = 0; i < n; i++) {
+                preprocessor.write(images.get(i), data, i);
+            }
+            return call(input, n);
+        }
+    }
+
+    /** Runs a batch of zeros, so TensorFlow builds its kernels for that size before traffic does. */
+    public void warmUp(int batchSize) {
+        int n = fixedBatch == 1 ? 1 : batchSize;
+        try (TFloat32 input = TFloat32.tensorOf(Shape.of(n, preprocessor.height(), preprocessor.width(), 3))) {
+            call(input, n);
+        }
+    }
+
+    private List<Map<String, float[]>> call(TFloat32 input, int n) {
+        List<Map<String, float[]>> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(new LinkedHashMap<>());
+        }
+        try (Result result = function.call(Map.of(manifest.input().key(), input))) {
+            for (ModelManifest.Output o : manifest.outputs()) {
+                Tensor t = result.get(o.key()).orElseThrow(() -> new GateException("model " + id() + ": no output " + o.key()));
+                if (!(t instanceof TFloat32 f)) {
+                    throw new GateException("model " + id() + ": output " + o.key() + " is " + t.dataType() + " (expected: float32)");
+                }
+                FloatDataBuffer values = f.asRawTensor().data().asFloats();
+                long per = f.shape().size() / n;
+                for (int i = 0; i < n; i++) {
+                    float[] row = new float[Math.toIntExact(per)];
+                    values.offset(i * per).read(row);
+                    out.get(i).put(o.key(), row);
+                }
+            }
+        } catch (TensorFlowException e) {
+            throw new GateException("model " + id() + ": inference failed (" + e.getMessage() + ")", e);
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            bundle.close();
+        }
+    }
+}

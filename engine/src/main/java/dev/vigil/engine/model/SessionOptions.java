@@ -1,0 +1,25 @@
+package dev.vigil.engine.model;
+
+/**
+ * How TensorFlow may use the cores for one model.
+ *
+ * @param intraOpThreads threads one op (a convolution) may split across; TensorFlow's default
+ *                       is every core, which fights the decode threads on a small host
+ * @param interOpThreads independent ops run at once; these CNNs are chains, so 1 is enough
+ */
+public record SessionOptions(int intraOpThreads, int interOpThreads) {
+    public SessionOptions {
+        if (intraOpThreads < 1 || interOpThreads < 1) {
+            throw new IllegalArgumentException("intraOpThreads: " + intraOpThreads + ", interOpThreads: " + interOpThreads + " (expected: >= 1)");
+        }
+    }
+
+    /**
+     * Defaults for a host of {@code cores}: intra-op threads on every core, one inter-op
+     * thread. Decoding runs on its own small pool; on 2 cores the two overlap in time rather
+     * than compete, because a request is decoded before it is batched.
+     */
+    public static SessionOptions forCores(int cores) {
+        return new SessionOptions(Math.max(1, cores), 1);
+    }
+}
