@@ -55,7 +55,7 @@ final class PolicyRun {
 
     CompletableFuture<Evaluation> run() {
         CompletableFuture<Evaluation> result = new CompletableFuture<>();
-        rule(0).whenComplete((evaluation, error) -> {
+        rules(0).whenComplete((evaluation, error) -> {
             if (error == null) {
                 result.complete(evaluation);
                 return;
@@ -71,17 +71,31 @@ final class PolicyRun {
         return result;
     }
 
-    private CompletableFuture<Evaluation> rule(int index) {
-        if (index == policy.rules().size()) {
-            String reason = failures.isEmpty()
-                    ? "no rule fired"
-                    : "no rule fired (could not compute: " + String.join(", ", failures.keySet()) + ")";
-            return CompletableFuture.completedFuture(evaluation(policy.defaultDecision(), Evaluation.DEFAULT, reason));
+    /**
+     * Rules from {@code from} on. Loops while conditions are already decided (signals the engine
+     * had ready) and continues in a future's completion only when one is not, so that a long
+     * policy does not nest one stack frame per rule.
+     */
+    private CompletableFuture<Evaluation> rules(int from) {
+        List<PolicyRule> rules = policy.rules();
+        for (int index = from; index < rules.size(); index++) {
+            PolicyRule rule = rules.get(index);
+            CompletableFuture<Outcome> pending = condition(rule.when());
+            if (!pending.isDone() || pending.isCompletedExceptionally()) {
+                int next = index + 1;
+                return pending.thenCompose(outcome -> outcome.truth() == Truth.TRUE
+                        ? CompletableFuture.completedFuture(evaluation(rule.decision(), rule.name(), outcome.reason()))
+                        : rules(next));
+            }
+            Outcome outcome = pending.join();
+            if (outcome.truth() == Truth.TRUE) {
+                return CompletableFuture.completedFuture(evaluation(rule.decision(), rule.name(), outcome.reason()));
+            }
         }
-        PolicyRule rule = policy.rules().get(index);
-        return condition(rule.when()).thenCompose(outcome -> outcome.truth() == Truth.TRUE
-                ? CompletableFuture.completedFuture(evaluation(rule.decision(), rule.name(), outcome.reason()))
-                : rule(index + 1));
+        String reason = failures.isEmpty()
+                ? "no rule fired"
+                : "no rule fired (could not compute: " + String.join(", ", failures.keySet()) + ")";
+        return CompletableFuture.completedFuture(evaluation(policy.defaultDecision(), Evaluation.DEFAULT, reason));
     }
 
     private CompletableFuture<Outcome> condition(Condition condition) {
@@ -98,27 +112,41 @@ final class PolicyRun {
     }
 
     /**
-     * {@code all} (decisive = FALSE) or {@code any} (decisive = TRUE): stops at the first
-     * operand whose value decides the whole; otherwise unknown if any operand was, else the
-     * non-decisive value with every operand's reason.
+     * {@code all} (decisive = FALSE) or {@code any} (decisive = TRUE) over the operands from
+     * {@code from} on: stops at the first operand whose value decides the whole; otherwise
+     * unknown if an operand was, else the non-decisive value with every operand's reason.
+     * Loops over decided operands like {@link #rules}.
      */
-    private CompletableFuture<Outcome> join(List<Condition> operands, int index, Truth decisive,
-            List<String> reasons, String unknown) {
-        if (index == operands.size()) {
-            return CompletableFuture.completedFuture(unknown != null
-                    ? new Outcome(Truth.UNKNOWN, unknown)
-                    : new Outcome(decisive == Truth.TRUE ? Truth.FALSE : Truth.TRUE, String.join(" and ", reasons)));
-        }
-        return condition(operands.get(index)).thenCompose(outcome -> {
+    private CompletableFuture<Outcome> join(List<Condition> operands, int from, Truth decisive,
+            List<String> reasons, String firstUnknown) {
+        String unknown = firstUnknown;
+        for (int index = from; index < operands.size(); index++) {
+            CompletableFuture<Outcome> pending = condition(operands.get(index));
+            if (!pending.isDone() || pending.isCompletedExceptionally()) {
+                int next = index + 1;
+                String unknownSoFar = unknown;
+                return pending.thenCompose(outcome -> outcome.truth() == decisive
+                        ? CompletableFuture.completedFuture(outcome)
+                        : join(operands, next, decisive, reasons, note(outcome, reasons, unknownSoFar)));
+            }
+            Outcome outcome = pending.join();
             if (outcome.truth() == decisive) {
                 return CompletableFuture.completedFuture(outcome);
             }
-            if (outcome.truth() == Truth.UNKNOWN) {
-                return join(operands, index + 1, decisive, reasons, unknown != null ? unknown : outcome.reason());
-            }
-            reasons.add(outcome.reason());
-            return join(operands, index + 1, decisive, reasons, unknown);
-        });
+            unknown = note(outcome, reasons, unknown);
+        }
+        return CompletableFuture.completedFuture(unknown != null
+                ? new Outcome(Truth.UNKNOWN, unknown)
+                : new Outcome(decisive == Truth.TRUE ? Truth.FALSE : Truth.TRUE, String.join(" and ", reasons)));
+    }
+
+    /** Records a non-decisive operand: its reason, or the first unknown one. */
+    private static String note(Outcome outcome, List<String> reasons, String unknown) {
+        if (outcome.truth() == Truth.UNKNOWN) {
+            return unknown != null ? unknown : outcome.reason();
+        }
+        reasons.add(outcome.reason());
+        return unknown;
     }
 
     private static Outcome compare(Condition.Threshold threshold, Double value) {

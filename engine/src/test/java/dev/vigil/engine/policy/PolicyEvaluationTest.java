@@ -284,6 +284,21 @@ class PolicyEvaluationTest {
     }
 
     @Test
+    void aLongPolicyDoesNotNestAStackFramePerRule() {
+        StringBuilder rules = new StringBuilder("rules:\n");
+        for (int i = 0; i < 5000; i++) {
+            rules.append("  - { name: r").append(i).append(", when: { all: [ { sexual: { at_least: 0.5 } }, { minor: { at_least: 0.5 } } ] }, decision: BLOCK }\n");
+        }
+        Policy policy = policy(rules.toString());
+        assertEquals(Evaluation.DEFAULT, evaluate(policy, new RecordingSignals().with("sexual", 0.9)).rule());
+
+        CompletableFuture<Double> minor = new CompletableFuture<>();
+        CompletableFuture<Evaluation> result = policy.evaluate(new RecordingSignals().with("sexual", 0.9).pending("minor", minor));
+        minor.complete(0.1);
+        assertEquals(Evaluation.DEFAULT, result.join().rule());
+    }
+
+    @Test
     void signalsListsEverySignalThePolicyMayRead() {
         Policy policy = policy("on_error: allow\n" + FACE_RULES);
         assertEquals(List.of("suggestive", "minor", "sexual"), List.copyOf(policy.signals()));
