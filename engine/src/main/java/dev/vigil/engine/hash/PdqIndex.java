@@ -288,9 +288,15 @@ public final class PdqIndex {
                 int base = 4 * entry;
                 long x0 = words[base] ^ q0;
                 long x1 = words[base + 1] ^ q1;
+                int half = Long.bitCount(x0) + Long.bitCount(x1);
+                if (half > maxDistance) {
+                    // Most candidates end here; half the entries straddle a cache line, and
+                    // this spares reading the second one.
+                    continue;
+                }
                 long x2 = words[base + 2] ^ q2;
                 long x3 = words[base + 3] ^ q3;
-                int distance = Long.bitCount(x0) + Long.bitCount(x1) + Long.bitCount(x2) + Long.bitCount(x3);
+                int distance = half + Long.bitCount(x2) + Long.bitCount(x3);
                 if (distance <= maxDistance && firstFindingChunk(x0, x1, x2, x3) == chunkIndex) {
                     out.add(new Hit(entry, distance, queryIndex));
                 }

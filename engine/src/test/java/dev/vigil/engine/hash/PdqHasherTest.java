@@ -4,7 +4,6 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_IGNORE_ORIENTATION;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imread;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,7 +12,6 @@ import dev.vigil.engine.image.PixelFormat;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,38 +31,12 @@ class PdqHasherTest {
     private static final int TOLERANCE = 16;
 
     private static final PdqHasher HASHER = new PdqHasher();
-    private static List<Photo> photos;
-
-    record Photo(String name, PdqHash expected, int width, int height, byte[] bgr) {
-        ByteBuffer buffer() {
-            return ByteBuffer.wrap(bgr);
-        }
-    }
+    private static List<ReferencePhotos.Photo> photos;
 
     @BeforeAll
     static void decodePhotos() throws IOException {
-        Path images = ReferencePhotos.images();
-        Path table = images.getParent().resolve("EXPECTED.tsv");
-        assertTrue(Files.isRegularFile(table), "no reference table at " + table);
-        photos = new ArrayList<>();
-        for (String line : Files.readAllLines(table)) {
-            if (line.isBlank() || line.startsWith("#")) {
-                continue;
-            }
-            String[] fields = line.split("\t");
-            Path file = images.getParent().resolve(fields[0]);
-            try (Mat mat = imread(file.toString(), IMREAD_COLOR | IMREAD_IGNORE_ORIENTATION)) {
-                assertFalse(mat.empty(), "OpenCV could not read " + file);
-                int rowBytes = mat.cols() * 3;
-                byte[] bgr = new byte[mat.rows() * rowBytes];
-                ByteBuffer data = mat.createBuffer();
-                for (int y = 0; y < mat.rows(); y++) {
-                    data.get((int) (y * mat.step()), bgr, y * rowBytes, rowBytes);
-                }
-                photos.add(new Photo(file.getFileName().toString(), PdqHash.fromHex(fields[1]), mat.cols(), mat.rows(), bgr));
-            }
-        }
-        assertEquals(10, photos.size(), "photos listed in " + table);
+        photos = ReferencePhotos.photos();
+        assertEquals(10, photos.size(), "photos listed in EXPECTED.tsv");
     }
 
     @Test
@@ -72,7 +44,7 @@ class PdqHasherTest {
         PdqHasher fullResolution = new PdqHasher(Integer.MAX_VALUE);
         List<String> failures = new ArrayList<>();
         System.out.println("PDQ vs EXPECTED.tsv (distance; full-resolution distance where the image was reduced)");
-        for (Photo photo : photos) {
+        for (ReferencePhotos.Photo photo : photos) {
             String path = ReferencePhotos.images().resolve(photo.name()).toString();
             PdqResult result;
             try (Mat mat = imread(path, IMREAD_COLOR | IMREAD_IGNORE_ORIENTATION)) {
@@ -106,16 +78,15 @@ class PdqHasherTest {
         System.out.println("Dihedral hash from the DCT vs hash of the turned pixels, 64x64 working size");
         List<String> failures = new ArrayList<>();
         int compared = 0;
-        for (Photo photo : photos) {
+        for (ReferencePhotos.Photo photo : photos) {
             if (photo.width() != photo.height() || photo.width() < 64) {
                 continue;
             }
-            PdqResult original = at64.hash(photo.buffer(), photo.width(), photo.height(), photo.width() * 3, PixelFormat.BGR);
+            PdqResult original = photo.hash(at64);
             StringBuilder line = new StringBuilder(String.format("  %-10s", photo.name()));
             for (Dihedral transform : Dihedral.values()) {
-                Turned turned = turn(photo, transform);
-                PdqHash direct = at64.hash(ByteBuffer.wrap(turned.bgr), turned.width, turned.height, turned.width * 3,
-                        PixelFormat.BGR).hash();
+                ReferencePhotos.Turned turned = ReferencePhotos.turn(photo, transform);
+                PdqHash direct = turned.hash(at64).hash();
                 int distance = direct.hammingDistance(original.dihedral(transform));
                 line.append(String.format(" %s=%d", transform, distance));
                 compared++;
@@ -140,16 +111,15 @@ class PdqHasherTest {
         System.out.println("Dihedral hash from the DCT vs hash of the turned pixels, default working size "
                 + "(distance / nearest other transform)");
         List<String> failures = new ArrayList<>();
-        for (Photo photo : photos) {
-            PdqResult original = HASHER.hash(photo.buffer(), photo.width(), photo.height(), photo.width() * 3, PixelFormat.BGR);
+        for (ReferencePhotos.Photo photo : photos) {
+            PdqResult original = photo.hash(HASHER);
             if (original.quality() < 50) {
                 continue; // near-flat images have no stable bits to compare
             }
             StringBuilder line = new StringBuilder(String.format("  %-10s", photo.name()));
             for (Dihedral transform : Dihedral.values()) {
-                Turned turned = turn(photo, transform);
-                PdqHash direct = HASHER.hash(ByteBuffer.wrap(turned.bgr), turned.width, turned.height, turned.width * 3,
-                        PixelFormat.BGR).hash();
+                ReferencePhotos.Turned turned = ReferencePhotos.turn(photo, transform);
+                PdqHash direct = turned.hash(HASHER).hash();
                 int distance = direct.hammingDistance(original.dihedral(transform));
                 int nearestOther = Integer.MAX_VALUE;
                 for (Dihedral other : Dihedral.values()) {
@@ -170,7 +140,7 @@ class PdqHasherTest {
 
     @Test
     void channelOrderAndRowPaddingDoNotChangeTheHash() {
-        Photo photo = photos.stream().filter(p -> p.name().equals("q0122.jpg")).findFirst().orElseThrow();
+        ReferencePhotos.Photo photo = photos.stream().filter(p -> p.name().equals("q0122.jpg")).findFirst().orElseThrow();
         PdqResult bgr = HASHER.hash(photo.buffer(), photo.width(), photo.height(), photo.width() * 3, PixelFormat.BGR);
 
         int stride = photo.width() * 4 + 12;
@@ -227,40 +197,5 @@ class PdqHasherTest {
         assertEquals("image.pixels: 100 bytes (expected: >= 120 for 10x4 RGB with row stride 30)", bytes.getMessage());
         InputException width = assertThrows(InputException.class, () -> HASHER.hash(small, 0, 4, 30, PixelFormat.RGB));
         assertEquals("image.width", width.field());
-    }
-
-    record Turned(int width, int height, byte[] bgr) {
-    }
-
-    /** Turns pixels as each transform's documentation says, independently of how the DCT side does it. */
-    private static Turned turn(Photo photo, Dihedral transform) {
-        int w = photo.width();
-        int h = photo.height();
-        boolean swaps = switch (transform) {
-            case ROTATE_90, ROTATE_270, FLIP_PLUS_1, FLIP_MINUS_1 -> true;
-            default -> false;
-        };
-        int outW = swaps ? h : w;
-        int outH = swaps ? w : h;
-        byte[] out = new byte[outW * outH * 3];
-        for (int r = 0; r < outH; r++) {
-            for (int c = 0; c < outW; c++) {
-                int sr;
-                int sc;
-                switch (transform) {
-                    case ORIGINAL -> { sr = r; sc = c; }
-                    case ROTATE_90 -> { sr = c; sc = w - 1 - r; }          // counter-clockwise
-                    case ROTATE_180 -> { sr = h - 1 - r; sc = w - 1 - c; }
-                    case ROTATE_270 -> { sr = h - 1 - c; sc = r; }         // clockwise
-                    case FLIP_X -> { sr = h - 1 - r; sc = c; }             // top to bottom
-                    case FLIP_Y -> { sr = r; sc = w - 1 - c; }             // left to right
-                    case FLIP_PLUS_1 -> { sr = c; sc = r; }                // transpose
-                    case FLIP_MINUS_1 -> { sr = h - 1 - c; sc = w - 1 - r; }
-                    default -> throw new AssertionError(transform);
-                }
-                System.arraycopy(photo.bgr(), (sr * w + sc) * 3, out, (r * outW + c) * 3, 3);
-            }
-        }
-        return new Turned(outW, outH, out);
     }
 }
