@@ -32,7 +32,8 @@ import java.util.regex.Pattern;
  * {@link #status()} until the file changes again. Changes are found by polling each file's
  * modification time, size and file key every {@code pollInterval}; writers should replace a
  * list by writing a new file and renaming it over the old one. A file that changes while it
- * is being read is read again at the next poll.
+ * is being read is read again at the next poll. While a list reloads its old and new
+ * indexes are both in memory (about 100 bytes an entry each, see {@link PdqIndex}).
  *
  * <p>Thread-safe. The owner closes it, which stops the polling thread; matching after that
  * throws.

@@ -10,8 +10,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Computes PDQ hashes (Facebook's 256-bit perceptual hash, "The TMK+PDQF and PDQ hashing
- * algorithms", ThreatExchange 2017), written from the published algorithm:
+ * Computes PDQ hashes (Facebook's 256-bit perceptual image hash; the PDQ hashing document
+ * in facebook/ThreatExchange, 2017), written from the published algorithm:
  * <ol>
  * <li>luminance {@code 0.299 R + 0.587 G + 0.114 B} per pixel;</li>
  * <li>a tent blur made of two rounds of box filters along rows then columns (Jarosz 2001),
@@ -27,9 +27,11 @@ import java.util.List;
  *
  * <p>Images larger than {@code maxDimension} on either side are first area-averaged down
  * to fit {@code maxDimension x maxDimension}, keeping their aspect ratio, as the reference
- * Python tool does (it calls PIL's {@code thumbnail((512, 512))}). This keeps the blur
- * buffers at 2 MiB whatever the input; the blur of the reduced image is visually the same
- * tent, and PDQ is meant to be insensitive to the rescaling.
+ * Python hasher does (PIL's {@code thumbnail((512, 512))}; its test table is where the
+ * reference hashes in Vigil's test data come from; the C++ tool instead stretches to
+ * 512x512, the Java one does not reduce). This bounds the blur buffers at 2 MiB whatever
+ * the input. On the one reference photo larger than 512 (1432x812) the reduced hash equals
+ * the reference's and the full-resolution hash is 6 bits away.
  *
  * <p>Thread-safe: the only state is the constant DCT matrix, and each call allocates its
  * own scratch buffers (two float planes of the working size, at most about 2 MiB with the

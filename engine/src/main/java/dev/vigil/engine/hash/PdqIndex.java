@@ -21,8 +21,8 @@ import java.util.Map;
  * would differ in at least {@code (b + 1)(a + 1) + (m - b - 1) a = r + 1} bits. So probing
  * every chunk value within that radius of the query's finds every answer. With the default
  * layout and {@code r = 31} at 10M entries (12 chunks of 21-22 bits) the first 8 chunks are
- * probed to radius 2 and the last 4 to radius 1: about 2,000 table probes and, for random
- * hashes, 10,000 candidates, each checked on its full 256 bits. An entry found through
+ * probed to radius 2 and the last 4 to radius 1: about 1,950 table probes and, for random
+ * hashes, 9,000 candidates, most rejected on their first 128 bits. An entry found through
  * several chunks is reported only from the first chunk that would find it, so no per-query
  * set of seen entries is needed. When the radius is so large that probing would cost more
  * than reading everything, the search reads everything; the answer is the same.
