@@ -1,0 +1,60 @@
+package dev.vigil.engine.batch;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The knobs of one {@link DynamicBatcher}. The defaults suit a single model on a laptop; the
+ * constructor rejects values that cannot work, naming the knob, the value and the limit.
+ *
+ * @param maxBatchSize most requests handed to the processor at once; a batch is formed as soon
+ *     as this many are queued. Default 16.
+ * @param maxQueueDelay how long the oldest queued request may wait for others to join its
+ *     batch. Zero means never wait: a batch is whatever is queued when the worker looks.
+ *     Default 2 ms; at most 10 s.
+ * @param queueCapacity most requests waiting to be batched, not counting the batch in the
+ *     processor. When it is full, {@link DynamicBatcher#submit} throws
+ *     {@link QueueFullException} at once rather than block. At least {@code maxBatchSize}, so a
+ *     full batch can always form. Default 256.
+ * @param closeTimeout how long {@link DynamicBatcher#close()} waits for the worker to finish
+ *     what is queued and in the processor; what is still unfinished after it fails with
+ *     {@link BatcherClosedException}. Default 5 s.
+ */
+public record BatchingConfig(
+        int maxBatchSize, Duration maxQueueDelay, int queueCapacity, Duration closeTimeout) {
+
+    public static final int DEFAULT_MAX_BATCH_SIZE = 16;
+    public static final Duration DEFAULT_MAX_QUEUE_DELAY = Duration.ofMillis(2);
+    public static final int DEFAULT_QUEUE_CAPACITY = 256;
+    public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
+
+    /** Longer than any sensible batching window; catches seconds written for milliseconds. */
+    static final Duration MAX_QUEUE_DELAY_LIMIT = Duration.ofSeconds(10);
+
+    public BatchingConfig {
+        Objects.requireNonNull(maxQueueDelay, "maxQueueDelay");
+        Objects.requireNonNull(closeTimeout, "closeTimeout");
+        if (maxBatchSize < 1) {
+            throw new IllegalArgumentException(
+                    "maxBatchSize: " + maxBatchSize + " (expected: >= 1)");
+        }
+        if (maxQueueDelay.isNegative() || maxQueueDelay.compareTo(MAX_QUEUE_DELAY_LIMIT) > 0) {
+            throw new IllegalArgumentException("maxQueueDelay: " + maxQueueDelay
+                    + " (expected: >= PT0S and <= " + MAX_QUEUE_DELAY_LIMIT + ")");
+        }
+        if (queueCapacity < maxBatchSize) {
+            throw new IllegalArgumentException("queueCapacity: " + queueCapacity
+                    + " (expected: >= maxBatchSize " + maxBatchSize + ")");
+        }
+        if (closeTimeout.isNegative()) {
+            throw new IllegalArgumentException(
+                    "closeTimeout: " + closeTimeout + " (expected: >= PT0S)");
+        }
+    }
+
+    /** Every knob at its default. */
+    public static BatchingConfig defaults() {
+        return new BatchingConfig(DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_QUEUE_DELAY,
+                DEFAULT_QUEUE_CAPACITY, DEFAULT_CLOSE_TIMEOUT);
+    }
+}
