@@ -50,4 +50,12 @@ public final class TestModels {
         }
         return Path.of(System.getProperty("vigil.referencePhotos", "../../shared/testdata/pdq/images")).resolve(file);
     }
+
+    /** A raw little-endian float32 file the reference runtime wrote. */
+    public static float[] readFloats(Path file) throws java.io.IOException {
+        var floats = java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(file)).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        float[] out = new float[floats.remaining()];
+        floats.get(out);
+        return out;
+    }
 }

@@ -44,13 +44,15 @@ public final class Policy {
     private final String name;
     private final String version;
     private final String description;
+    private final String classifier;
     private final OnError onError;
     private final Decision defaultDecision;
     private final List<PolicyRule> rules;
     private final Set<String> signals;
 
-    Policy(String name, String version, String description, OnError onError, Decision defaultDecision,
+    Policy(String name, String version, String description, String classifier, OnError onError, Decision defaultDecision,
             List<PolicyRule> rules) {
+        this.classifier = classifier;
         this.name = Objects.requireNonNull(name, "name");
         this.version = Objects.requireNonNull(version, "version");
         this.description = Objects.requireNonNull(description, "description");
@@ -89,6 +91,15 @@ public final class Policy {
 
     public String description() {
         return description;
+    }
+
+    /**
+     * The classifier model behind {@code sexual}, {@code suggestive} and {@code drawing} for
+     * this policy (for example {@code nsfw-mobilenet-v2} for the fast tier or
+     * {@code nsfw-inception-v3} for the accurate one); null for the gate's default.
+     */
+    public String classifier() {
+        return classifier;
     }
 
     public OnError onError() {

@@ -38,7 +38,7 @@ final class PolicyReader {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
     private static final String NAME_RULE = "letters, digits, '.', '_' and '-', starting with a letter or digit";
     private static final List<String> FILE_FIELDS = List.of("version", "default_policy", "policies");
-    private static final List<String> POLICY_FIELDS = List.of("description", "on_error", "default", "rules");
+    private static final List<String> POLICY_FIELDS = List.of("description", "classifier", "on_error", "default", "rules");
     private static final List<String> RULE_FIELDS = List.of("name", "when", "decision");
     private static final List<String> COMPARISONS = Arrays.stream(Comparison.values()).map(Comparison::key).toList();
     private static final List<String> ON_ERROR = Arrays.stream(Policy.OnError.values()).map(Policy.OnError::key).toList();
@@ -177,6 +177,12 @@ final class PolicyReader {
         String description = descriptionNode == null ? "" : descriptionNode.asText();
 
         Policy.OnError onError = Policy.OnError.BLOCK;
+        JsonNode classifierNode = policy.get("classifier");
+        if (classifierNode != null && !classifierNode.isTextual()) {
+            throw invalid(where, "classifier", classifierNode, "a model name");
+        }
+        String classifier = classifierNode == null ? null : classifierNode.asText();
+
         JsonNode onErrorNode = policy.get("on_error");
         if (onErrorNode != null) {
             onError = Arrays.stream(Policy.OnError.values())
@@ -202,7 +208,7 @@ final class PolicyReader {
             }
             rules.add(rule);
         }
-        return new Policy(name, version, description, onError, defaultDecision, rules);
+        return new Policy(name, version, description, classifier, onError, defaultDecision, rules);
     }
 
     private PolicyRule rule(JsonNode node, String policyWhere, int index) {

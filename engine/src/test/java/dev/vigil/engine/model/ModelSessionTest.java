@@ -19,8 +19,8 @@ class ModelSessionTest {
              MatPixels astronaut = new MatPixels(TestModels.photo("astronaut.png"))) {
             List<Map<String, float[]>> out = mid.run(List.of(c, astronaut, c));
             assertEquals(3, out.size());
-            float[] expectedC = PreprocessorTest.readFloats(TestModels.reference("nsfw-mobilenet-v2-mid").resolve("photo-c.out0.f32"));
-            float[] expectedA = PreprocessorTest.readFloats(TestModels.reference("nsfw-mobilenet-v2-mid").resolve("photo-astronaut.out0.f32"));
+            float[] expectedC = TestModels.readFloats(TestModels.reference("nsfw-mobilenet-v2-mid").resolve("photo-c.out0.f32"));
+            float[] expectedA = TestModels.readFloats(TestModels.reference("nsfw-mobilenet-v2-mid").resolve("photo-astronaut.out0.f32"));
             for (int i = 0; i < 5; i++) {
                 assertEquals(expectedC[i], out.get(0).get("probabilities")[i], 1e-4);
                 assertEquals(expectedA[i], out.get(1).get("probabilities")[i], 1e-4);
@@ -37,7 +37,7 @@ class ModelSessionTest {
             List<Map<String, float[]>> out = blazeface.run(List.of(c, astronaut));
             assertEquals(512, out.get(1).get("scores_16x16").length);
             assertEquals(384 * 16, out.get(1).get("boxes_8x8").length);
-            float[] expected = PreprocessorTest.readFloats(TestModels.reference("blazeface").resolve("photo-astronaut.out0.f32"));
+            float[] expected = TestModels.readFloats(TestModels.reference("blazeface").resolve("photo-astronaut.out0.f32"));
             for (int i = 0; i < expected.length; i++) {
                 assertEquals(expected[i], out.get(1).get("scores_16x16")[i], 1e-3 * Math.max(1, Math.abs(expected[i])));
             }

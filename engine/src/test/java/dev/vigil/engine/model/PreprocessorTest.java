@@ -28,13 +28,6 @@ import org.tensorflow.ndarray.buffer.FloatDataBuffer;
  */
 class PreprocessorTest {
 
-    static float[] readFloats(Path file) throws IOException {
-        var floats = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-        float[] out = new float[floats.remaining()];
-        floats.get(out);
-        return out;
-    }
-
     @ParameterizedTest
     @CsvSource({
         "nsfw-mobilenet-v2-mid, c.png, photo-c",            // 1432x812 -> 224x224, align corners, [0,1]
@@ -46,7 +39,7 @@ class PreprocessorTest {
     void matchesTheTensorTheOriginalLibraryFed(String model, String photo, String referenceCase) throws IOException {
         ModelManifest manifest = TestModels.repository().latest(model);
         Preprocessor pre = new Preprocessor(manifest.input());
-        float[] expected = readFloats(TestModels.reference(model).resolve(referenceCase + ".input.f32"));
+        float[] expected = TestModels.readFloats(TestModels.reference(model).resolve(referenceCase + ".input.f32"));
         float[] actual = new float[(int) pre.imageSize()];
         try (MatPixels pixels = new MatPixels(TestModels.photo(photo))) {
             pre.write(pixels, DataBuffers.of(actual, false, false), 0);

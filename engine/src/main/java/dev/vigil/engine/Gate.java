@@ -1,0 +1,493 @@
+package dev.vigil.engine;
+
+import dev.vigil.engine.batch.BatchListener;
+import dev.vigil.engine.batch.BatchingConfig;
+import dev.vigil.engine.batch.BatcherClosedException;
+import dev.vigil.engine.batch.DeadlineExceededException;
+import dev.vigil.engine.batch.QueueFullException;
+import dev.vigil.engine.image.DecodeLimits;
+import dev.vigil.engine.image.ImageDecoder;
+import dev.vigil.engine.image.ImageInput;
+import dev.vigil.engine.image.Pixels;
+import dev.vigil.engine.model.ModelSession;
+import dev.vigil.engine.model.SessionOptions;
+import dev.vigil.engine.policy.Evaluation;
+import dev.vigil.engine.policy.Policy;
+import dev.vigil.engine.policy.PolicySet;
+import dev.vigil.engine.policy.Signals;
+import dev.vigil.engine.hash.HashListRegistry;
+import dev.vigil.engine.signal.ClassifierSignals;
+import dev.vigil.engine.signal.HashListSignals;
+import dev.vigil.engine.signal.RequestContext;
+import dev.vigil.engine.signal.SignalProvider;
+import dev.vigil.engine.signal.SignalValues;
+import dev.vigil.models.VigilPaths;
+import dev.vigil.models.repository.ModelRepository;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Vigil's classification core: image in, verdict out. {@link #score} decodes the image on a
+ * bounded pool, then lets the request's policy ask for the signals its rules need, one rule at
+ * a time; each signal comes from a {@link SignalProvider} (the NSFW classifier, batched across
+ * requests per model). Whatever goes wrong (a corrupt image, a full queue, a model error, a
+ * missed deadline) the verdict is BLOCK with the reason, unless the policy says
+ * {@code on_error: allow}; {@link #score} itself only fails for a request that names an
+ * unknown policy.
+ * <p>
+ * Built with {@link #builder()}: with no options it serves the default model repository with
+ * the default policies ({@code strict}). Thread-safe: call {@link #score} from any number of
+ * threads. Closing stops the providers (their batchers finish what they hold) and the decode
+ * pool; a request scored after close fails closed.
+ */
+public final class Gate implements AutoCloseable {
+    private final PolicySet policies;
+    private final ImageDecoder decoder;
+    private final ThreadPoolExecutor decodePool;
+    private final Map<String, SignalProvider> providerBySignal;
+    /** Classifier model name to its provider; policies choose one, else {@link #defaultClassifier}. */
+    private final Map<String, ClassifierSignals> classifiers;
+    private final String defaultClassifier;
+    private final List<SignalProvider> providers;
+    private final Duration timeout;
+    private final int reducedDecodeSide;
+    private volatile boolean closed;
+
+    private Gate(Builder b, PolicySet policies, Map<String, ClassifierSignals> classifiers, List<SignalProvider> providers) {
+        this.classifiers = Map.copyOf(classifiers);
+        this.defaultClassifier = b.classifier;
+        this.policies = policies;
+        this.decoder = new ImageDecoder(b.decodeLimits);
+        this.timeout = b.timeout;
+        this.reducedDecodeSide = b.reducedDecodeSide;
+        this.providers = List.copyOf(providers);
+        Map<String, SignalProvider> bySignal = new HashMap<>();
+        for (SignalProvider p : providers) {
+            for (String s : p.signals()) {
+                bySignal.put(s, p);
+            }
+        }
+        this.providerBySignal = Map.copyOf(bySignal);
+        AtomicInteger threads = new AtomicInteger();
+        this.decodePool = new ThreadPoolExecutor(b.decodeThreads, b.decodeThreads, 0, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(b.decodeQueueCapacity), r -> {
+                    Thread t = new Thread(r, "vigil-decode-" + threads.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                }, new ThreadPoolExecutor.AbortPolicy());
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public PolicySet policies() {
+        return policies;
+    }
+
+    /**
+     * Scores one image. The future completes with a verdict, never exceptionally, except with a
+     * {@link dev.vigil.engine.policy.PolicyException} when the request names an unknown policy.
+     */
+    public CompletableFuture<Verdict> score(ScoreRequest request) {
+        long start = System.nanoTime();
+        Policy policy;
+        try {
+            policy = request.policy() == null ? policies.defaultPolicy() : policies.policy(request.policy());
+        } catch (GateException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        String id = request.requestId() != null ? request.requestId() : UUID.randomUUID().toString();
+        Duration limit = request.timeout() != null ? request.timeout() : timeout;
+        long deadline = start + limit.toNanos();
+        if (closed) {
+            return CompletableFuture.completedFuture(failClosed(id, policy, "closed", "the gate is shut down", Map.of(), start, 0));
+        }
+        Attempt attempt = new Attempt(id, policy, start, deadline);
+        CompletableFuture<Verdict> verdict;
+        try {
+            verdict = CompletableFuture.supplyAsync(() -> attempt.decode(request), decodePool)
+                    .thenCompose(attempt::evaluate)
+                    .orTimeout(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
+                    .handle(attempt::verdict);
+        } catch (RejectedExecutionException e) {
+            verdict = CompletableFuture.completedFuture(
+                    failClosed(id, policy, "overloaded", "decode queue full (" + decodePool.getQueue().remainingCapacity() + " free)", Map.of(), start, 0));
+        }
+        return verdict.whenComplete((v, e) -> attempt.release());
+    }
+
+    /** One request on its way through the gate. */
+    private final class Attempt {
+        final String id;
+        final Policy policy;
+        final long start;
+        final long deadline;
+        volatile RequestContext context;
+        volatile long decodeNanos;
+        final Map<SignalProvider, CompletableFuture<SignalValues>> computed = new LinkedHashMap<>();
+
+        Attempt(String id, Policy policy, long start, long deadline) {
+            this.id = id;
+            this.policy = policy;
+            this.start = start;
+            this.deadline = deadline;
+        }
+
+        RequestContext decode(ScoreRequest request) {
+            long t0 = System.nanoTime();
+            Pixels image = decodeForModels(request.image(), "image");
+            decodeNanos = System.nanoTime() - t0;
+            ImageInput source = request.source();
+            context = new RequestContext(id, image, deadline, source == null ? null : () -> decodeForModels(source, "source"));
+            return context;
+        }
+
+        private Pixels decodeForModels(ImageInput input, String field) {
+            try {
+                return reducedDecodeSide > 0 ? decoder.decode(input, reducedDecodeSide, reducedDecodeSide) : decoder.decode(input);
+            } catch (InputException e) {
+                throw new InputException(field + "." + e.field().replaceFirst("^image\\.", ""), e.getMessage().substring(e.field().length() + 2), e);
+            }
+        }
+
+        CompletableFuture<Evaluation> evaluate(RequestContext ctx) {
+            return policy.evaluate(this::signal);
+        }
+
+        private CompletableFuture<Double> signal(String name) {
+            SignalProvider provider = ClassifierSignals.SIGNALS.contains(name)
+                    ? classifiers.get(policy.classifier() != null ? policy.classifier() : defaultClassifier)
+                    : providerBySignal.get(name);
+            if (provider == null) {
+                return CompletableFuture.failedFuture(new GateException("signal " + name + ": no provider computes it in this gate"));
+            }
+            CompletableFuture<SignalValues> values;
+            synchronized (computed) {
+                values = computed.computeIfAbsent(provider, p -> {
+                    try {
+                        return p.compute(context);
+                    } catch (RuntimeException e) {
+                        return CompletableFuture.failedFuture(e);
+                    }
+                });
+            }
+            return values.thenApply(v -> {
+                Double value = v.values().get(name);
+                if (value == null) {
+                    throw new GateException("signal " + name + ": provider returned none");
+                }
+                return value;
+            });
+        }
+
+        Verdict verdict(Evaluation evaluation, Throwable failure) {
+            long now = System.nanoTime();
+            List<String> models = new ArrayList<>();
+            List<String> findings = new ArrayList<>();
+            Map<String, String> failures = new LinkedHashMap<>();
+            Throwable firstSignalFailure = null;
+            long queue = 0;
+            long inference = 0;
+            synchronized (computed) {
+                for (var entry : computed.entrySet()) {
+                    CompletableFuture<SignalValues> f = entry.getValue();
+                    if (f.isDone() && !f.isCompletedExceptionally()) {
+                        SignalValues v = f.join();
+                        models.addAll(v.models());
+                        findings.addAll(v.findings());
+                        queue += v.queueNanos();
+                        inference += v.inferenceNanos();
+                    } else if (f.isCompletedExceptionally()) {
+                        Throwable c = cause(f);
+                        firstSignalFailure = firstSignalFailure == null ? c : firstSignalFailure;
+                        failures.put(String.join("+", new java.util.TreeSet<>(entry.getKey().signals())), describe(c));
+                    }
+                }
+            }
+            Verdict.Timings timings = new Verdict.Timings(decodeNanos / 1000, queue / 1000, inference / 1000,
+                    Math.max(0, now - start - decodeNanos - queue - inference) / 1000, (now - start) / 1000);
+            if (failure == null) {
+                // a policy that failed closed on a signal: lead with where it failed (overloaded, timeout, ...)
+                String reason = Evaluation.ERROR.equals(evaluation.rule()) && firstSignalFailure != null
+                        ? stage(firstSignalFailure) + ": " + evaluation.reason() : evaluation.reason();
+                return new Verdict(id, evaluation.decision(), evaluation.rule(), reason, evaluation.signals(), failures,
+                        List.copyOf(findings), List.copyOf(new LinkedHashSet<>(models)), evaluation.policy(), evaluation.version(), timings);
+            }
+            Throwable cause = unwrap(failure);
+            String stage = stage(cause);
+            failures.put(stage, describe(cause));
+            Decision decision = policy.onError() == Policy.OnError.ALLOW ? Decision.ALLOW : Decision.BLOCK;
+            return new Verdict(id, decision, Evaluation.ERROR, stage + ": " + describe(cause), Map.of(), failures, List.copyOf(findings),
+                    List.copyOf(new LinkedHashSet<>(models)), policy.name(), policy.version(), timings);
+        }
+
+        void release() {
+            RequestContext ctx = context;
+            if (ctx != null) {
+                ctx.release();
+            }
+        }
+    }
+
+    private static Throwable cause(CompletableFuture<?> f) {
+        try {
+            f.join();
+            return null;
+        } catch (CompletionException e) {
+            return unwrap(e);
+        } catch (java.util.concurrent.CancellationException e) {
+            return e;
+        }
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    /** The verdict's name for where a failure happened; one place, so reasons stay consistent. */
+    private static String stage(Throwable cause) {
+        if (cause instanceof InputException) {
+            return "decode";
+        }
+        if (cause instanceof TimeoutException || cause instanceof DeadlineExceededException) {
+            return "timeout";
+        }
+        if (cause instanceof QueueFullException || cause instanceof RejectedExecutionException) {
+            return "overloaded";
+        }
+        if (cause instanceof BatcherClosedException) {
+            return "closed";
+        }
+        return "error";
+    }
+
+    private static String describe(Throwable cause) {
+        if (cause instanceof TimeoutException) {
+            return "no verdict within the request's deadline";
+        }
+        String m = cause.getMessage();
+        return m == null ? cause.getClass().getSimpleName() : m;
+    }
+
+    private Verdict failClosed(String id, Policy policy, String stage, String message, Map<String, String> failures, long start, long decode) {
+        long now = System.nanoTime();
+        Map<String, String> f = new LinkedHashMap<>(failures);
+        f.put(stage, message);
+        Decision decision = policy.onError() == Policy.OnError.ALLOW ? Decision.ALLOW : Decision.BLOCK;
+        return new Verdict(id, decision, Evaluation.ERROR, stage + ": " + message, Map.of(), f, List.of(), List.of(), policy.name(), policy.version(),
+                new Verdict.Timings(decode / 1000, 0, 0, 0, (now - start) / 1000));
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        decodePool.shutdown();
+        try {
+            decodePool.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        RuntimeException first = null;
+        for (SignalProvider p : providers) {
+            try {
+                p.close();
+            } catch (RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /**
+     * Options for a {@link Gate}; every one has a default that works on a laptop. Required
+     * fields would be {@code set*}; all of these are optional ({@code opt*}).
+     */
+    public static final class Builder {
+        private ModelRepository repository;
+        private PolicySet policies;
+        private String classifier = "nsfw-mobilenet-v2-mid";
+        private BatchingConfig batching = BatchingConfig.defaults();
+        private BatchListener batchListener = BatchListener.NONE;
+        private DecodeLimits decodeLimits = DecodeLimits.defaults();
+        private int decodeThreads = Runtime.getRuntime().availableProcessors();
+        private int decodeQueueCapacity = 1024;
+        private SessionOptions sessionOptions = SessionOptions.forCores(Runtime.getRuntime().availableProcessors());
+        private Duration timeout = Duration.ofSeconds(5);
+        private int reducedDecodeSide = 448;
+        private boolean warmUp = true;
+        private final List<SignalProvider> extraProviders = new ArrayList<>();
+        private HashListRegistry hashLists;
+
+        /** The model repository (default: the user's, {@code ~/.cache/vigil/models} or VIGIL_MODEL_REPOSITORY). */
+        public Builder optRepository(ModelRepository repository) {
+            this.repository = repository;
+            return this;
+        }
+
+        /** Named policies (default: the engine's {@code policies.yaml}, default policy {@code strict}). */
+        public Builder optPolicies(PolicySet policies) {
+            this.policies = policies;
+            return this;
+        }
+
+        /** The classifier model behind {@code sexual}, {@code suggestive}, {@code drawing} (default: nsfw-mobilenet-v2-mid). */
+        public Builder optClassifier(String model) {
+            this.classifier = model;
+            return this;
+        }
+
+        /** Dynamic batching per model: max batch size, max queue delay, queue capacity. */
+        public Builder optBatching(BatchingConfig batching) {
+            this.batching = batching;
+            return this;
+        }
+
+        /** Told about every batch each model runs (metrics). */
+        public Builder optBatchListener(BatchListener listener) {
+            this.batchListener = listener;
+            return this;
+        }
+
+        /** Limits on input images: bytes, pixels, side, accepted formats. */
+        public Builder optDecodeLimits(DecodeLimits limits) {
+            this.decodeLimits = limits;
+            return this;
+        }
+
+        /** Threads decoding images (default: one per core); requests beyond their queue fail closed as overloaded. */
+        public Builder optDecodeThreads(int threads, int queueCapacity) {
+            if (threads < 1 || queueCapacity < 1) {
+                throw new IllegalArgumentException("decodeThreads: " + threads + ", decodeQueueCapacity: " + queueCapacity + " (expected: >= 1)");
+            }
+            this.decodeThreads = threads;
+            this.decodeQueueCapacity = queueCapacity;
+            return this;
+        }
+
+        /** TensorFlow's intra- and inter-op threads for every model. */
+        public Builder optSessionOptions(SessionOptions options) {
+            this.sessionOptions = options;
+            return this;
+        }
+
+        /** Default deadline of a request that sets none (default 5 s). */
+        public Builder optTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("timeout: " + timeout + " (expected: > 0)");
+            }
+            this.timeout = timeout;
+            return this;
+        }
+
+        /**
+         * JPEGs larger than this on both sides are decoded at 1/2, 1/4 or 1/8 scale, keeping both
+         * sides at least this long (default 448, twice the classifier's input); 0 decodes in full.
+         */
+        public Builder optReducedDecodeSide(int side) {
+            if (side < 0) {
+                throw new IllegalArgumentException("reducedDecodeSide: " + side + " (expected: >= 0)");
+            }
+            this.reducedDecodeSide = side;
+            return this;
+        }
+
+        /** Whether to run every model once per batch size before serving (default true). */
+        public Builder optWarmUp(boolean warmUp) {
+            this.warmUp = warmUp;
+            return this;
+        }
+
+        /**
+         * The hash lists behind {@code hash_match} (default: none, so nothing matches). The gate
+         * owns and closes the registry.
+         */
+        public Builder optHashLists(HashListRegistry registry) {
+            this.hashLists = registry;
+            return this;
+        }
+
+        /** A further signal provider; the gate owns and closes it. */
+        public Builder optSignalProvider(SignalProvider provider) {
+            this.extraProviders.add(provider);
+            return this;
+        }
+
+        /**
+         * Loads the models the policies need, warms them up, and starts the gate. Fails with a
+         * clear message when a model is missing or a policy reads a signal no provider computes;
+         * whatever was loaded before a failure is closed.
+         */
+        public Gate build() {
+            ModelRepository repo = repository != null ? repository : new ModelRepository(VigilPaths.resolve(null, null).repository());
+            PolicySet set = policies != null ? policies : PolicySet.defaults();
+            List<SignalProvider> providers = new ArrayList<>();
+            Map<String, ClassifierSignals> classifiers = new LinkedHashMap<>();
+            try {
+                Set<String> models = new LinkedHashSet<>(List.of(classifier));
+                for (String name : set.names()) {
+                    if (set.policy(name).classifier() != null) {
+                        models.add(set.policy(name).classifier());
+                    }
+                }
+                for (String model : models) {
+                    ClassifierSignals c = new ClassifierSignals(ModelSession.open(repo, model, sessionOptions), batching, batchListener);
+                    classifiers.put(model, c);
+                    providers.add(c);
+                }
+                providers.add(new HashListSignals(hashLists != null ? hashLists : HashListRegistry.builder().build()));
+                providers.addAll(extraProviders);
+                Set<String> computed = new LinkedHashSet<>();
+                providers.forEach(p -> computed.addAll(p.signals()));
+                for (String name : set.names()) {
+                    for (String signal : set.policy(name).signals()) {
+                        if (!computed.contains(signal)) {
+                            throw new GateException("policy " + name + " reads signal " + signal + ", which no signal provider of this gate computes (computed: " + computed + ")");
+                        }
+                    }
+                }
+                if (warmUp) {
+                    providers.forEach(SignalProvider::warmUp);
+                }
+                return new Gate(this, set, classifiers, providers);
+            } catch (RuntimeException e) {
+                for (SignalProvider p : providers) {
+                    try {
+                        p.close();
+                    } catch (RuntimeException suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                }
+                throw e;
+            }
+        }
+    }
+}
