@@ -29,7 +29,15 @@ class GateNativeMemoryTest {
 
     @Test
     void scoringThousandsOfImagesDoesNotGrowNativeMemory() throws Exception {
-        PolicySet policies = PolicySet.load(new ByteArrayInputStream(GateTest.POLICIES.getBytes(StandardCharsets.UTF_8)), "GateTest", GateTest.CATALOG);
+        PolicySet policies = PolicySet.load(new ByteArrayInputStream("""
+                version: "soak.1"
+                default_policy: classify
+                policies:
+                  classify:
+                    rules:
+                      - { name: hash, when: { hash_match: { at_least: 1 } }, decision: BLOCK }
+                      - { name: sexual, when: { sexual: { at_least: 0.4 } }, decision: BLOCK }
+                """.getBytes(StandardCharsets.UTF_8)), "soak");
         List<byte[]> images = new ArrayList<>();
         for (String name : List.of("c.png", "astronaut.png", "camera.png", "q0003.jpg", "q1050.jpg")) {
             images.add(Files.readAllBytes(TestModels.photo(name)));

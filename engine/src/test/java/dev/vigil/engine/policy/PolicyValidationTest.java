@@ -168,7 +168,7 @@ class PolicyValidationTest {
                   strict:
                     rules: [ { name: sexual, when: { sexual: { at_least: 0.5 } }, decision: BLOCK, decison: REVIEW } ]
                 """);
-        assertRejected("test.yaml: policy strict: onerror: unknown field (expected one of: description, on_error, default, rules)", """
+        assertRejected("test.yaml: policy strict: onerror: unknown field (expected one of: description, classifier, on_error, default, rules)", """
                 version: "1"
                 policies:
                   strict:
