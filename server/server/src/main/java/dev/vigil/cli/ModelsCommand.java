@@ -148,6 +148,7 @@ public final class ModelsCommand {
             if (d.repository().list().isEmpty()) {
                 d.importModels(List.of());
             }
+            names.forEach(d.repository()::latest); // an unknown name fails here, before any reference run
             if (rerun || !d.hasReference(names)) {
                 d.reference(photoDirs(photos), names);
             }
