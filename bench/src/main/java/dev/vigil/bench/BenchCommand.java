@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "vigil bench", mixinStandardHelpOptions = true, version = "vigil-bench 0.1.0",
         description = "Measure Vigil: JMH micro-benchmarks, throughput, and peer runtimes on the same model.",
-        subcommands = {ThroughputCommand.class, JmhCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ThroughputCommand.class, JmhCommand.class, PeersCommand.class, CommandLine.HelpCommand.class})
 public final class BenchCommand {
     /** The one JSON writer of the bench commands: indented, keys as the result records declare them. */
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
