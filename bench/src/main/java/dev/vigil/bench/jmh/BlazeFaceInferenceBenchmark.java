@@ -25,7 +25,9 @@ import org.tensorflow.types.TFloat32;
  * a batch of n costs n times this. Same fixture: a seeded [1, 256, 256, 3] tensor in [-1, 1]
  * made in {@code @Setup}, the engine's {@link ModelSession#runPrepared}, outputs returned.
  *
- * <p>Measured: see bench/README.md "Results" (smoke only so far).
+ * <p>Measured, SMOKE ONLY (./vigil bench jmh --quick: 1 fork, 1 x 1 s warm-up, 2 x 1 s iterations, on the shared
+ * 2-core build machine at load average 3 to 4; to be replaced by a --full run on a quiet machine): 9.3 ms per image. Reading: a face check costs about as much as a
+ * batch-1 classifier run, and unlike the classifier it cannot be batched.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)

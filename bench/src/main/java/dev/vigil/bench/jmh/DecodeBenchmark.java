@@ -29,12 +29,17 @@ import org.openjdk.jmh.annotations.Warmup;
  * made in {@code @Setup}. Each operation decodes one image into native memory and frees it;
  * the result depends on the pixels, so nothing can be optimised away.
  *
- * <p>Measured (SMOKE ONLY, shared 2-core build machine under other builds, 1 fork, 1 warm-up
- * and 2 one-second iterations; final numbers come from a quiet machine), ms per image:
+ * <p>Measured, SMOKE ONLY (./vigil bench jmh --quick: 1 fork, 1 x 1 s warm-up, 2 x 1 s iterations, on the shared
+ * 2-core build machine at load average 3 to 4; to be replaced by a --full run on a quiet machine), ms per image:
  * <pre>
  * side   png    jpeg   jpeg-reduced
- * 512    see bench/README.md "Results"
+ * 512    3.2    2.3    3.5   (same decode as jpeg at 512: the gap is noise)
+ * 1024   12.8   7.5    3.2   (decoded at 1/2)
+ * 2048   51.7   36.8   10.5  (decoded at 1/4)
  * </pre>
+ * Reading: cost follows the pixel count; reduced decode makes a 2048 JPEG about 3.5x cheaper,
+ * while a 2048 PNG, which has no such shortcut, costs about five batch-1 classifier runs
+ * (see {@link InferenceBenchmark}). Hence DESIGN.md's "accept raw pixels".
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)

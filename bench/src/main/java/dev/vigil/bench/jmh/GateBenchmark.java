@@ -36,7 +36,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * flight, batches form, and the score is the latency under that load; throughput is
  * {@code 8 / score}. On a 2-core host the eight callers mostly wait, which is the point.
  *
- * <p>Measured: see bench/README.md "Results" (smoke only so far).
+ * <p>Measured, SMOKE ONLY (./vigil bench jmh --quick: 1 fork, 1 x 1 s warm-up, 2 x 1 s iterations, on the shared
+ * 2-core build machine at load average 3 to 4; to be replaced by a --full run on a quiet machine): oneCaller 24.1 ms (JPEG) and 44.4 ms (PNG) per image; eightCallers
+ * 141 and 140 ms per request, about 57 images/s. Reading: alone, an image costs decode (3 ms
+ * reduced JPEG, 13 ms PNG at 1024) + the 2 ms queue delay + a batch-1 inference (11 ms) + a
+ * few ms of hand-offs; with eight in flight the format hardly matters, because inference,
+ * not decode, is the bottleneck on 2 cores.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)

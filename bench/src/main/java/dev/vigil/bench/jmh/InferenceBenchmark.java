@@ -31,7 +31,10 @@ import org.tensorflow.types.TFloat32;
  * core); BlazeFace takes a fixed batch of 1 and has its own class,
  * {@link BlazeFaceInferenceBenchmark}.
  *
- * <p>Measured: see bench/README.md "Results" (smoke only so far).
+ * <p>Measured, SMOKE ONLY (./vigil bench jmh --quick: 1 fork, 1 x 1 s warm-up, 2 x 1 s iterations, on the shared
+ * 2-core build machine at load average 3 to 4; to be replaced by a --full run on a quiet machine): nsfw-mobilenet-v2-mid at batch 1 / 8 / 32: 11.3 / 67.8 / 236.5 ms per
+ * batch, that is 88 / 118 / 135 images/s. Reading: on 2 cores batching buys about 1.5x over
+ * batch 1 and little past 8; the other models and batch sizes run only in --full.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
