@@ -104,6 +104,25 @@ public final class ModelSession implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs the model on a batch tensor the caller has already filled: shape
+     * {@code [n, height, width, 3]}, preprocessed as the manifest says. Inference alone, for
+     * measuring it apart from preprocessing (the bench module); the engine itself uses
+     * {@link #run}. The caller keeps and closes {@code batch}. A model with a fixed batch size
+     * takes only that size.
+     */
+    public List<Map<String, float[]>> runPrepared(TFloat32 batch) {
+        if (closed) {
+            throw new IllegalStateException("model " + id() + " is closed");
+        }
+        Shape expected = Shape.of(batch.shape().size(0), preprocessor.height(), preprocessor.width(), 3);
+        if (!batch.shape().equals(expected) || (fixedBatch > 0 && batch.shape().size(0) != fixedBatch)) {
+            throw new IllegalArgumentException("batch.shape: " + batch.shape() + " (expected: [" + (fixedBatch > 0 ? fixedBatch : "n")
+                    + ", " + preprocessor.height() + ", " + preprocessor.width() + ", 3])");
+        }
+        return call(batch, Math.toIntExact(batch.shape().size(0)));
+    }
+
     /** Runs a batch of zeros, so TensorFlow builds its kernels for that size before traffic does. */
     public void warmUp(int batchSize) {
         int n = fixedBatch == 1 ? 1 : batchSize;

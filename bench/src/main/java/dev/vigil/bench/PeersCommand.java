@@ -1,0 +1,173 @@
+package dev.vigil.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.vigil.bench.throughput.BareSession;
+import dev.vigil.bench.throughput.GateThroughput;
+import dev.vigil.bench.throughput.TensorThroughput;
+import dev.vigil.bench.throughput.ThroughputResult;
+import dev.vigil.engine.batch.BatchingConfig;
+import dev.vigil.models.VigilPaths;
+import dev.vigil.models.repository.ModelManifest;
+import dev.vigil.models.repository.ModelRepository;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ./vigil bench peers}: Vigil's default classifier beside its peers, one after another
+ * in one run on the same photos, and the ratios between them (see {@link PeerComparison}).
+ * Everything runs in sequence, so no two measurements share the cores.
+ */
+@Command(name = "peers", mixinStandardHelpOptions = true,
+        description = {
+            "nsfw-mobilenet-v2-mid four ways, in one run on the same photos, with ratios (above 1: Vigil faster):",
+            "  bare session: TensorFlow Java alone (SavedModelBundle, session.runner) on pre-made tensors, over"
+                    + " intra-op threads x concurrent callers x batch: the ceiling;",
+            "  engine tensors: Vigil's model session on pre-made tensors, one caller, default threads, per batch size;",
+            "  gate images: the whole gate from the encoded photos (as ./vigil bench throughput);",
+            "  nsfwjs: the same model in Node + TensorFlow.js on every backend that loads (model-only per batch size,"
+                    + " and decode + classify on the photos)."})
+final class PeersCommand implements Callable<Integer> {
+    static final String MODEL = "nsfw-mobilenet-v2-mid";
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--seconds", paramLabel = "S", description = "Measured window of each run (default: ${DEFAULT-VALUE}).")
+    double seconds = 5;
+
+    @Option(names = "--warmup-seconds", paramLabel = "S", description = "Traffic before each window, not counted (default: ${DEFAULT-VALUE}).")
+    double warmupSeconds = 2;
+
+    @Option(names = "--batch", paramLabel = "N", description = "The gate's maximum batch size (default: ${DEFAULT-VALUE}).")
+    int batch = BatchingConfig.DEFAULT_MAX_BATCH_SIZE;
+
+    @Option(names = "--batches", paramLabel = "N,...", split = ",", description = "Batch sizes of the bare session and engine runs (default: 1,8,16,32,64).")
+    List<Integer> batches = new ArrayList<>(List.of(1, 8, 16, 32, 64));
+
+    @Option(names = "--bare-intra-op", paramLabel = "N,...", split = ",", description = "Intra-op threads of the bare session sweep (default: 1,2).")
+    List<Integer> bareIntraOp = new ArrayList<>(List.of(1, 2));
+
+    @Option(names = "--bare-callers", paramLabel = "N,...", split = ",", description = "Concurrent callers of the bare session sweep (default: 1,2).")
+    List<Integer> bareCallers = new ArrayList<>(List.of(1, 2));
+
+    @Option(names = "--nsfwjs-batches", paramLabel = "N,...", split = ",", description = "Batch sizes of the nsfwjs model-only runs (default: 1,8,32).")
+    List<Integer> nsfwjsBatches = new ArrayList<>(List.of(1, 8, 32));
+
+    @Option(names = "--node", paramLabel = "PATH", description = "The Node executable (default: ${DEFAULT-VALUE}).")
+    String node = "node";
+
+    @Option(names = "--skip-nsfwjs", description = "Leave the nsfwjs peer out.")
+    boolean skipNsfwjs;
+
+    @Option(names = "--photos", paramLabel = "PATH", split = ",",
+            description = "Photo folders or files for the gate and nsfwjs (default: the reference photos, <cache>/photos and $VIGIL_REFERENCE_PHOTOS).")
+    List<Path> photos = new ArrayList<>();
+
+    @Option(names = "--json", description = "Print everything as one JSON document instead of text.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        List<Path> files = BenchPhotos.list(photos);
+        Duration warm = Duration.ofMillis(Math.round(warmupSeconds * 1000));
+        Duration measured = Duration.ofMillis(Math.round(seconds * 1000));
+
+        ModelRepository repository = new ModelRepository(VigilPaths.resolve(null, null).repository());
+        ModelManifest manifest = repository.latest(MODEL);
+        Path dir = repository.versionDir(manifest.name(), manifest.version());
+        String output = manifest.output("probabilities").tensor();
+        List<ThroughputResult> bare = new ArrayList<>();
+        for (int intra : bareIntraOp) {
+            try (BareSession session = new BareSession(MODEL, dir, manifest.input().tensor(), output,
+                    manifest.input().height(), manifest.input().width(), intra)) {
+                for (int callers : bareCallers) {
+                    for (int b : batches) {
+                        ThroughputResult r = session.measure(b, callers, warm, measured);
+                        err.printf("bare session: batch %d, intra-op %d, callers %d: %.1f images/s%n", b, intra, callers, r.imagesPerSecond());
+                        bare.add(r);
+                    }
+                }
+            }
+        }
+        List<ThroughputResult> engine = new ArrayList<>();
+        for (int b : batches) {
+            ThroughputResult r = TensorThroughput.run(MODEL, b, 1, 0, warm, measured);
+            err.printf("engine tensors: batch %d: %.1f images/s%n", b, r.imagesPerSecond());
+            engine.add(r);
+        }
+        GateThroughput.Run gate = GateThroughput.run(MODEL, batch, 2 * batch, files, warm, measured);
+        err.printf("gate images: batch %d: %.1f images/s (%d errors)%n", batch, gate.result().imagesPerSecond(), gate.result().errors());
+        if (gate.firstError() != null) {
+            err.println("vigil bench: requests failed closed, e.g. " + gate.firstError());
+        }
+        JsonNode nsfwjs = skipNsfwjs ? null : NsfwjsPeer.run(node, nsfwjsBatches, seconds, warmupSeconds, files);
+
+        PeerComparison comparison = PeerComparison.of(bare, engine, gate.result(), nsfwjs);
+        out.println(json ? BenchCommand.JSON.writeValueAsString(comparison) : describe(comparison));
+        return 0;
+    }
+
+    private static String describe(PeerComparison c) {
+        StringBuilder s = new StringBuilder();
+        PeerComparison.Ratios r = c.ratios();
+        s.append(String.format("%s, %d cores, JVM %s%n%n", MODEL, ThroughputResult.hostCores(), ThroughputResult.thisJvm()));
+        s.append(String.format("%-16s %-6s %-9s %-8s %s%n", "run", "batch", "intra-op", "callers", "images/s"));
+        for (ThroughputResult t : c.bareSession()) {
+            s.append(String.format("%-16s %-6d %-9d %-8d %.1f%n", "bare session", t.batch(), t.intraOpThreads(), t.threads(), t.imagesPerSecond()));
+        }
+        for (ThroughputResult t : c.engineTensors()) {
+            s.append(String.format("%-16s %-6d %-9d %-8d %.1f%n", "engine tensors", t.batch(), t.intraOpThreads(), t.threads(), t.imagesPerSecond()));
+        }
+        ThroughputResult g = c.gateImages();
+        s.append(String.format("%-16s %-6d %-9d %-8s %.1f  (%d photos, in flight %d, mean batch %.1f, %d errors)%n", "gate images", g.batch(),
+                g.intraOpThreads(), "-", g.imagesPerSecond(), g.photos(), g.concurrency(), g.meanBatch(), g.errors()));
+        if (c.nsfwjs() != null && c.nsfwjs().has("error")) {
+            s.append("nsfwjs: ").append(c.nsfwjs().get("error").asText()).append('\n');
+        } else if (c.nsfwjs() != null) {
+            for (var it = c.nsfwjs().path("backends").fields(); it.hasNext(); ) {
+                var e = it.next();
+                JsonNode b = e.getValue();
+                if (!b.path("available").asBoolean()) {
+                    s.append(String.format("nsfwjs %-9s unavailable: %s%n", e.getKey(), b.path("error").asText()));
+                    continue;
+                }
+                for (JsonNode t : b.path("tensors")) {
+                    s.append(String.format("%-16s %-6d %-9s %-8d %.1f%n", "nsfwjs " + e.getKey(), t.path("batch").asInt(),
+                            b.has("threads") ? b.path("threads").asText() : "-", 1, t.path("images_per_s").asDouble()));
+                }
+                if (b.has("images")) {
+                    s.append(String.format("%-16s %-6s %-9s %-8d %.1f  (decode + classify, %d photos)%n", "nsfwjs " + e.getKey(), "1", "-", 1,
+                            b.path("images").path("images_per_s").asDouble(), b.path("images").path("photos").asInt()));
+                }
+            }
+        }
+        s.append(String.format("%nratios (above 1: Vigil faster)%n"));
+        line(s, "engine tensors / best bare session", r.engineTensorsVsBestBare());
+        if (r.engineVsBareSameSettings() != null) {
+            for (Map.Entry<Integer, Double> e : r.engineVsBareSameSettings().entrySet()) {
+                line(s, "engine / bare, same threads, batch " + e.getKey(), e.getValue());
+            }
+        }
+        line(s, "engine tensors / best nsfwjs (model only)", r.engineTensorsVsNsfwjs());
+        line(s, "gate images / best nsfwjs (model only)", r.gateImagesVsNsfwjs());
+        line(s, "gate images / nsfwjs decode + classify", r.gateImagesVsNsfwjsImages());
+        s.append(String.format("best bare: %s%nbest engine: %s%nbest nsfwjs: %s%nbest nsfwjs on photos: %s", r.bestBare(), r.bestEngineTensors(),
+                r.bestNsfwjs(), r.bestNsfwjsImages()));
+        return s.toString();
+    }
+
+    private static void line(StringBuilder s, String name, Double value) {
+        s.append(String.format("  %-44s %s%n", name, value == null ? "n/a" : String.format("%.2f", value)));
+    }
+}

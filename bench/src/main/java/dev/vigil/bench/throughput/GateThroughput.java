@@ -1,0 +1,90 @@
+package dev.vigil.bench.throughput;
+
+import dev.vigil.bench.BenchGates;
+import dev.vigil.bench.BenchPhotos;
+import dev.vigil.engine.Gate;
+import dev.vigil.engine.ScoreRequest;
+import dev.vigil.engine.image.EncodedImage;
+import dev.vigil.engine.model.SessionOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The whole gate from encoded image files: decode, preprocessing, dynamic batching, inference
+ * and policy, as a server would drive it in-process. The photos are read into memory before
+ * the clock starts; one submitting thread keeps {@code concurrency} requests in flight, cycling
+ * through the photos in order, so batches can fill. Counts verdicts that arrive inside the
+ * measured window; fail-closed verdicts are counted as errors, not images.
+ */
+public final class GateThroughput {
+    /** Long enough that a slow host queues rather than fails requests. */
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+
+    private GateThroughput() {
+    }
+
+    /** The first fail-closed reason seen, for the report; null when none. */
+    public record Run(ThroughputResult result, String firstError) {
+    }
+
+    public static Run run(String model, int batch, int concurrency, List<Path> photoFiles, Duration warmUp, Duration measured)
+            throws InterruptedException {
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("concurrency: " + concurrency + " (expected: >= 1)");
+        }
+        List<byte[]> photos = BenchPhotos.read(photoFiles);
+        LongAdder images = new LongAdder();
+        LongAdder errors = new LongAdder();
+        LongAdder batches = new LongAdder();
+        LongAdder batched = new LongAdder();
+        AtomicReference<String> firstError = new AtomicReference<>();
+        // [start, end) of the measured window in System.nanoTime; read by the gate's batcher and callback threads
+        AtomicLongArray window = new AtomicLongArray(new long[] {Long.MAX_VALUE, Long.MAX_VALUE});
+        Semaphore inFlight = new Semaphore(concurrency);
+        try (Gate gate = BenchGates.build(model, batch, (size, queued, processing, failed) -> {
+            long now = System.nanoTime();
+            if (now >= window.get(0) && now < window.get(1)) {
+                batches.increment();
+                batched.add(size);
+            }
+        })) {
+            long start = System.nanoTime();
+            window.set(1, start + warmUp.toNanos() + measured.toNanos()); // end first: until start is set, nothing counts
+            window.set(0, start + warmUp.toNanos());
+            int next = 0;
+            while (System.nanoTime() < window.get(1)) {
+                inFlight.acquire();
+                ScoreRequest request = ScoreRequest.of(new EncodedImage(photos.get(next++ % photos.size()))).withTimeout(REQUEST_TIMEOUT);
+                gate.score(request).whenComplete((verdict, failure) -> {
+                    long now = System.nanoTime();
+                    if (now >= window.get(0) && now < window.get(1)) {
+                        if (failure != null || verdict.failedClosed()) {
+                            errors.increment();
+                            firstError.compareAndSet(null, failure != null ? failure.toString() : verdict.reason());
+                        } else {
+                            images.increment();
+                        }
+                    }
+                    inFlight.release();
+                });
+            }
+            if (!inFlight.tryAcquire(concurrency, REQUEST_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                throw new IllegalStateException("requests still in flight " + REQUEST_TIMEOUT + " after the window closed");
+            }
+        }
+        double seconds = measured.toNanos() / 1e9;
+        long b = batches.sum();
+        // The gate's defaults: one decode thread per core, SessionOptions.forCores.
+        SessionOptions session = SessionOptions.forCores(ThroughputResult.hostCores());
+        ThroughputResult result = new ThroughputResult("images", model, batch, ThroughputResult.hostCores(), concurrency,
+                session.intraOpThreads(), session.interOpThreads(), seconds, warmUp.toNanos() / 1e9, ThroughputResult.hostCores(), ThroughputResult.thisJvm(),
+                photos.size(), images.sum(), null, errors.sum(), b == 0 ? 0.0 : (double) batched.sum() / b, images.sum() / seconds);
+        return new Run(result, firstError.get());
+    }
+}
