@@ -18,6 +18,7 @@ public final class RequestContext {
     private final long deadlineNanos;
     private final Supplier<Pixels> sourceDecoder;
     private final List<CompletableFuture<?>> started = new ArrayList<>();
+    private final java.util.Map<String, CompletableFuture<?>> shared = new java.util.HashMap<>();
     private CompletableFuture<Pixels> source;
     private boolean released;
 
@@ -64,6 +65,27 @@ public final class RequestContext {
             }
         }
         return source;
+    }
+
+    /**
+     * Work several providers need for this request (the faces found in the output image, say),
+     * started once by whichever asks first and shared after that. The work is tracked like
+     * {@link #track}.
+     */
+    @SuppressWarnings("unchecked")
+    public synchronized <T> CompletableFuture<T> shared(String key, java.util.function.Supplier<CompletableFuture<T>> work) {
+        CompletableFuture<?> existing = shared.get(key);
+        if (existing != null) {
+            return (CompletableFuture<T>) existing;
+        }
+        CompletableFuture<T> started;
+        try {
+            started = work.get();
+        } catch (RuntimeException e) {
+            started = CompletableFuture.failedFuture(e);
+        }
+        shared.put(key, started);
+        return track(started);
     }
 
     /** Registers work that reads this context's pixels; they are freed only after it completes. */
