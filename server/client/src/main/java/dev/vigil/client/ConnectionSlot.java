@@ -40,6 +40,11 @@ final class ConnectionSlot {
         return current != null && current.acceptsRequests() && current.hasCapacity() ? current : null;
     }
 
+    /** True when this slot has no connection, is opening none, and may open one now: it has not been used yet, or was idle when its connection dropped. */
+    synchronized boolean idle() {
+        return current == null && pending == null && System.nanoTime() - notBeforeNanos >= 0;
+    }
+
     /**
      * The connection to send on: at once when there is one, else when the connection being
      * opened (now, or once the back-off allows) has said HELLO_OK. Fails with an

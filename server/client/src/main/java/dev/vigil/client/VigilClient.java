@@ -193,16 +193,24 @@ public final class VigilClient implements AutoCloseable {
         return group.next().schedule(task, delayNanos, TimeUnit.NANOSECONDS);
     }
 
-    /** A connection with room for one more request, round-robin; else the next slot, which will connect. */
+    /**
+     * Round-robin over the pool, so that every slot gets its connection: the next slot when it is
+     * ready with room or free to connect now; else (it is reconnecting, backing off or full)
+     * another slot ready with room; else the next slot anyway, to wait for it.
+     */
     ConnectionSlot pickSlot() {
         int start = Math.floorMod(nextSlot.getAndIncrement(), slots.size());
-        for (int i = 0; i < slots.size(); i++) {
+        ConnectionSlot next = slots.get(start);
+        if (next.readyWithCapacity() != null || next.idle()) {
+            return next;
+        }
+        for (int i = 1; i < slots.size(); i++) {
             ConnectionSlot slot = slots.get((start + i) % slots.size());
             if (slot.readyWithCapacity() != null) {
                 return slot;
             }
         }
-        return slots.get(start);
+        return next;
     }
 
     ClientConnection newConnection(ConnectionSlot slot, CompletableFuture<ClientConnection> ready) {
