@@ -1,0 +1,1 @@
+"""Tests of vigil_client; see test_client.py."""
