@@ -101,6 +101,8 @@ public record FaceAttributes(float[] ageDistribution, float male, float[] descri
      * 16 on. Human also rounds d and the result to 0.01; this does not, so thresholds can be
      * finer than 0.01 ({@code Math.round(100 · s) / 100} gives human's value except where its
      * rounding of d crosses a step). human's doc: "similarity above 0.5 can be considered a match".
+     * Small faces do not separate: below about 40 px (detector box width) descriptors shrink
+     * towards one another, and different people reach 1.0 (IdentityCalibrationTest).
      */
     public static double similarity(float[] a, float[] b) {
         if (a.length != b.length) {
