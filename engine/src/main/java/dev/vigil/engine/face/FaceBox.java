@@ -3,9 +3,9 @@ package dev.vigil.engine.face;
 import java.util.List;
 
 /**
- * One face BlazeFace found, in the pixels of the original image (x to the right, y down,
- * (0, 0) the top-left corner of the top-left pixel's sample point, as TensorFlow's resize
- * places it). Immutable.
+ * One face BlazeFace found, in pixels of the original image (x to the right, y down), as
+ * human reports it: the detector's box scaled from its 256 × 256 input by the image's width
+ * and height over 256. Immutable.
  *
  * @param x         left edge of the detector's box
  * @param y         top edge of the detector's box
