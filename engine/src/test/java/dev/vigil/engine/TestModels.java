@@ -3,8 +3,14 @@ package dev.vigil.engine;
 import dev.vigil.models.DefaultRepository;
 import dev.vigil.models.VigilPaths;
 import dev.vigil.models.repository.ModelRepository;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The default models and their reference outputs, for engine tests: the user's cache and
@@ -51,9 +57,34 @@ public final class TestModels {
         return Path.of(System.getProperty("vigil.referencePhotos", "../../shared/testdata/pdq/images")).resolve(file);
     }
 
-    /** A raw little-endian float32 file the reference runtime wrote. */
-    public static float[] readFloats(Path file) throws java.io.IOException {
-        var floats = java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(file)).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    /**
+     * A photo from {@code fetch-face-photos.sh} (test resources): fetched once into
+     * {@code <cache>/face-photos/} from Debian packages, checksums pinned by the script.
+     */
+    public static synchronized Path facePhoto(String file) {
+        Path dir = paths().cache().resolve("face-photos");
+        Path photo = dir.resolve(file);
+        if (!Files.exists(photo)) {
+            try {
+                Path script = Path.of(TestModels.class.getResource("/fetch-face-photos.sh").toURI());
+                Process process = new ProcessBuilder("bash", script.toString(), dir.toString()).inheritIO().start();
+                if (!process.waitFor(10, TimeUnit.MINUTES) || process.exitValue() != 0) {
+                    process.destroyForcibly();
+                    throw new IllegalStateException("fetch-face-photos.sh " + dir + " failed; it needs apt-get download (apt-get update once)");
+                }
+            } catch (IOException | URISyntaxException e) {
+                throw new IllegalStateException("fetch-face-photos.sh: " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("fetch-face-photos.sh interrupted", e);
+            }
+        }
+        return photo;
+    }
+
+    /** A raw little-endian float32 file, as the reference runtime writes them. */
+    public static float[] readFloats(Path file) throws IOException {
+        var floats = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
         float[] out = new float[floats.remaining()];
         floats.get(out);
         return out;

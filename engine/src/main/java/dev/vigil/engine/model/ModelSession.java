@@ -83,24 +83,36 @@ public final class ModelSession implements AutoCloseable {
      * {@code i}'s values. A model with a fixed batch size of 1 runs the images one by one.
      */
     public List<Map<String, float[]>> run(List<? extends Pixels> images) {
+        return run(images.size(), (input, index) -> preprocessor.write(images.get(index), input, 0));
+    }
+
+    /**
+     * Runs the model on {@code count} inputs that {@code writer} writes straight into the batch
+     * tensor, for inputs that are not whole images (face crops): result {@code i} maps each
+     * output key to input {@code i}'s values. The writer must fill all {@link #inputSize()}
+     * floats of each input it is given, already in the model's value range and colour order.
+     * A model with a fixed batch size of 1 runs the inputs one by one.
+     */
+    public List<Map<String, float[]>> run(int count, InputWriter writer) {
         if (closed) {
             throw new IllegalStateException("model " + id() + " is closed");
         }
-        if (fixedBatch == 1 && images.size() > 1) {
-            List<Map<String, float[]>> out = new ArrayList<>(images.size());
-            for (Pixels p : images) {
-                out.addAll(run(List.of(p)));
+        if (fixedBatch == 1 && count > 1) {
+            List<Map<String, float[]>> out = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                int index = i;
+                out.addAll(run(1, (input, ignored) -> writer.write(input, index)));
             }
             return out;
         }
-        int n = images.size();
-        Shape shape = Shape.of(n, preprocessor.height(), preprocessor.width(), 3);
+        Shape shape = Shape.of(count, preprocessor.height(), preprocessor.width(), 3);
         try (TFloat32 input = TFloat32.tensorOf(shape)) {
             FloatDataBuffer data = input.asRawTensor().data().asFloats();
-            for (int i = 0; i < n; i++) {
-                preprocessor.write(images.get(i), data, i);
+            long size = inputSize();
+            for (int i = 0; i < count; i++) {
+                writer.write(data.slice(i * size, size), i);
             }
-            return call(input, n);
+            return call(input, count);
         }
     }
 
@@ -121,6 +133,21 @@ public final class ModelSession implements AutoCloseable {
                     + ", " + preprocessor.height() + ", " + preprocessor.width() + ", 3])");
         }
         return call(batch, Math.toIntExact(batch.shape().size(0)));
+    }
+
+    /** Floats one input occupies in the batch tensor: height × width × 3. */
+    public long inputSize() {
+        return preprocessor.imageSize();
+    }
+
+    /**
+     * Writes input {@code index} of a batch into {@code input}: a view of the input tensor's
+     * own memory, exactly {@link #inputSize()} floats long (NHWC without the N). Called on the
+     * thread that runs the batch, once per index, in order.
+     */
+    @FunctionalInterface
+    public interface InputWriter {
+        void write(FloatDataBuffer input, int index);
     }
 
     /** Runs a batch of zeros, so TensorFlow builds its kernels for that size before traffic does. */

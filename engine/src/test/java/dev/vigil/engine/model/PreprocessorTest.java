@@ -9,9 +9,6 @@ import dev.vigil.engine.image.PixelFormat;
 import dev.vigil.engine.image.Pixels;
 import dev.vigil.models.repository.ModelManifest;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -83,14 +80,6 @@ class PreprocessorTest {
     }
 
     static Pixels raw(byte[] bytes, int w, int h, PixelFormat format) {
-        ByteBuffer buffer = ByteBuffer.wrap(bytes);
-        return new Pixels() {
-            public int width() { return w; }
-            public int height() { return h; }
-            public int rowStride() { return w * format.channels(); }
-            public PixelFormat format() { return format; }
-            public ByteBuffer data() { return buffer; }
-            public void close() { }
-        };
+        return HeapPixels.of(bytes, w, h, format);
     }
 }
