@@ -18,6 +18,11 @@ import dev.vigil.engine.policy.Signals;
 import dev.vigil.engine.hash.HashListRegistry;
 import dev.vigil.engine.signal.ClassifierSignals;
 import dev.vigil.engine.signal.HashListSignals;
+import dev.vigil.engine.signal.FaceService;
+import dev.vigil.engine.signal.FaceSignals;
+import dev.vigil.engine.signal.SourceMatchSignals;
+import dev.vigil.engine.face.BlazeFaceDecoder;
+import dev.vigil.engine.face.ProtectedPeople;
 import dev.vigil.engine.signal.RequestContext;
 import dev.vigil.engine.signal.SignalProvider;
 import dev.vigil.engine.signal.SignalValues;
@@ -327,6 +332,13 @@ public final class Gate implements AutoCloseable {
         }
     }
 
+    /** Signals that need the face models; they are loaded only when some policy reads one. */
+    private static final Set<String> FACE_SIGNALS = Set.of("faces", "minor", "source_match", "protected_person");
+
+    private static boolean needsFaces(PolicySet set) {
+        return set.names().stream().anyMatch(name -> set.policy(name).signals().stream().anyMatch(FACE_SIGNALS::contains));
+    }
+
     /**
      * Options for a {@link Gate}; every one has a default that works on a laptop. Required
      * fields would be {@code set*}; all of these are optional ({@code opt*}).
@@ -346,6 +358,8 @@ public final class Gate implements AutoCloseable {
         private boolean warmUp = true;
         private final List<SignalProvider> extraProviders = new ArrayList<>();
         private HashListRegistry hashLists;
+        private ProtectedPeople protectedPeople;
+        private BlazeFaceDecoder faceDecoder = BlazeFaceDecoder.defaults();
 
         /** The model repository (default: the user's, {@code ~/.cache/vigil/models} or VIGIL_MODEL_REPOSITORY). */
         public Builder optRepository(ModelRepository repository) {
@@ -435,6 +449,18 @@ public final class Gate implements AutoCloseable {
             return this;
         }
 
+        /** The protected people behind {@code protected_person} (default: {@code <cache>/protected-people.json}). */
+        public Builder optProtectedPeople(ProtectedPeople registry) {
+            this.protectedPeople = registry;
+            return this;
+        }
+
+        /** How BlazeFace's outputs become faces: score threshold (default 0.4), max faces, NMS. */
+        public Builder optFaceDecoder(BlazeFaceDecoder decoder) {
+            this.faceDecoder = decoder;
+            return this;
+        }
+
         /** A further signal provider; the gate owns and closes it. */
         public Builder optSignalProvider(SignalProvider provider) {
             this.extraProviders.add(provider);
@@ -464,6 +490,22 @@ public final class Gate implements AutoCloseable {
                     providers.add(c);
                 }
                 providers.add(new HashListSignals(hashLists != null ? hashLists : HashListRegistry.builder().build()));
+                if (needsFaces(set)) {
+                    // load both models before handing them over, so a failure closes what was opened
+                    ModelSession detector = ModelSession.open(repo, "blazeface", sessionOptions);
+                    ModelSession attributes;
+                    try {
+                        attributes = ModelSession.open(repo, "faceres", sessionOptions);
+                    } catch (RuntimeException e) {
+                        detector.close();
+                        throw e;
+                    }
+                    FaceService faces = new FaceService(detector, attributes, faceDecoder, batching, batchListener);
+                    ProtectedPeople people = protectedPeople != null ? protectedPeople
+                            : ProtectedPeople.open(VigilPaths.resolve(null, null).cache().resolve("protected-people.json"));
+                    providers.add(new FaceSignals(faces, people));
+                    providers.add(new SourceMatchSignals(faces));
+                }
                 providers.addAll(extraProviders);
                 Set<String> computed = new LinkedHashSet<>();
                 providers.forEach(p -> computed.addAll(p.signals()));
