@@ -22,6 +22,13 @@ public final class RecordingLeakDetector<T> extends ResourceLeakDetector<T> {
         INSTANCES.incrementAndGet();
     }
 
+    /** The constructor Netty looks for first; without it, it logs an error before using the other. */
+    @SuppressWarnings("deprecation")
+    public RecordingLeakDetector(Class<?> resourceType, int samplingInterval, long maxActive) {
+        super(resourceType, samplingInterval, maxActive);
+        INSTANCES.incrementAndGet();
+    }
+
     /** How many detectors Netty made of this class (0: the property did not reach the JVM). */
     public static int instances() {
         return INSTANCES.get();
