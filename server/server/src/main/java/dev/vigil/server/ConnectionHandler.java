@@ -319,7 +319,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (cause instanceof ProtocolException p) {
             fatal(p.toFrame());
         } else if (cause instanceof DecoderException && cause.getCause() instanceof SSLException ssl) {
-            LOG.log(System.Logger.Level.INFO, () -> peer() + ": TLS: " + ssl.getMessage());
+            if (state != State.CLOSED) { // a failed handshake was logged with its event
+                LOG.log(System.Logger.Level.INFO, () -> peer() + ": TLS: " + ssl.getMessage());
+            }
             state = State.CLOSED;
             ctx.close();
         } else if (cause instanceof IOException) {
