@@ -38,7 +38,7 @@ import javax.net.ssl.SSLSocket;
  * protocol module's encoder and decoder only to turn frames into bytes and back. Not
  * thread-safe.
  */
-final class RawClient implements AutoCloseable {
+public final class RawClient implements AutoCloseable {
     private final AutoCloseable socket;
     private final DataInputStream in;
     private final OutputStream out;
@@ -50,27 +50,27 @@ final class RawClient implements AutoCloseable {
         this.out = out;
     }
 
-    static RawClient tcp(InetSocketAddress address) throws IOException {
+    public static RawClient tcp(InetSocketAddress address) throws IOException {
         Socket s = new Socket(address.getAddress(), address.getPort());
         s.setTcpNoDelay(true);
         s.setSoTimeout(60_000);
         return new RawClient(s, s.getInputStream(), s.getOutputStream());
     }
 
-    static RawClient unix(Path path) throws IOException {
+    public static RawClient unix(Path path) throws IOException {
         SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
         ch.connect(UnixDomainSocketAddress.of(path));
         return new RawClient(ch, Channels.newInputStream(ch), Channels.newOutputStream(ch));
     }
 
-    static RawClient tls(InetSocketAddress address, SSLContext context) throws IOException {
+    public static RawClient tls(InetSocketAddress address, SSLContext context) throws IOException {
         SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket(address.getAddress(), address.getPort());
         s.setSoTimeout(60_000);
         s.startHandshake();
         return new RawClient(s, s.getInputStream(), s.getOutputStream());
     }
 
-    void send(Frame... frames) throws IOException {
+    public void send(Frame... frames) throws IOException {
         for (Frame f : frames) {
             ByteBuf b = FrameEncoder.encode(UnpooledByteBufAllocator.DEFAULT, f);
             try {
@@ -82,13 +82,13 @@ final class RawClient implements AutoCloseable {
         out.flush();
     }
 
-    void sendBytes(byte[] bytes) throws IOException {
+    public void sendBytes(byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();
     }
 
     /** The next frame from the server; fails on end of stream. */
-    Frame read() throws IOException {
+    public Frame read() throws IOException {
         int length = in.readInt();
         byte[] frame = new byte[4 + length];
         frame[0] = (byte) (length >>> 24);
@@ -101,13 +101,13 @@ final class RawClient implements AutoCloseable {
     }
 
     @SuppressWarnings("unchecked")
-    <T extends Frame> T read(Class<T> type) throws IOException {
+    public <T extends Frame> T read(Class<T> type) throws IOException {
         Frame f = read();
         return assertInstanceOf(type, f, String.valueOf(f));
     }
 
     /** Reads an ERROR with this code and request id, and returns it. */
-    ErrorFrame readError(ErrorCode code, long requestId) throws IOException {
+    public ErrorFrame readError(ErrorCode code, long requestId) throws IOException {
         ErrorFrame e = read(ErrorFrame.class);
         assertEquals(code, e.errorCode(), e.toString());
         assertEquals(requestId, e.requestId(), e.toString());
@@ -115,13 +115,13 @@ final class RawClient implements AutoCloseable {
         return e;
     }
 
-    HelloOkFrame hello(String token) throws IOException {
+    public HelloOkFrame hello(String token) throws IOException {
         send(new HelloFrame(1, 1, token, "RawClient"));
         return read(HelloOkFrame.class);
     }
 
     /** Asserts the server closed the connection: end of stream (or a reset) with nothing more to read. */
-    void assertClosedByServer() throws IOException {
+    public void assertClosedByServer() throws IOException {
         try {
             int b = in.read();
             assertEquals(-1, b, "expected end of stream, got a byte");
