@@ -113,6 +113,23 @@ class VigilServerTest {
     }
 
     @Test
+    void scoreSentRightBehindHelloIsServed() throws Exception {
+        VigilServer server = start(b -> b);
+        try (RawClient c = RawClient.tcp(server.tcpAddress())) {
+            // one write: the SCORE (larger than any HELLO) is read under the limits HELLO_OK announces
+            java.io.ByteArrayOutputStream both = new java.io.ByteArrayOutputStream();
+            for (Frame f : List.of(new HelloFrame(1, 1, "", "eager"), score(1, "c.png"))) {
+                io.netty.buffer.ByteBuf b = dev.vigil.protocol.FrameEncoder.encode(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, f);
+                both.writeBytes(io.netty.buffer.ByteBufUtil.getBytes(b));
+                b.release();
+            }
+            c.sendBytes(both.toByteArray());
+            c.read(HelloOkFrame.class);
+            assertNeutralPhotoAllowed(1, c.read(VerdictFrame.class));
+        }
+    }
+
+    @Test
     void bindsToLoopbackByDefault() {
         VigilServer server = VigilServer.builder().setGate(TestGate.gate()).optTcp(InetAddress.getLoopbackAddress(), 0).build().start();
         servers.add(server);
