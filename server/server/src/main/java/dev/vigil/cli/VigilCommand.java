@@ -1,6 +1,8 @@
 package dev.vigil.cli;
 
+import dev.vigil.engine.GateException;
 import dev.vigil.models.ModelException;
+import java.io.UncheckedIOException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,7 +13,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "vigil", mixinStandardHelpOptions = true, version = "vigil 0.1.0",
         description = "Safety gate for generated images.",
-        subcommands = {ModelsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, ModelsCommand.class, CommandLine.HelpCommand.class})
 public final class VigilCommand {
 
     public static void main(String[] args) {
@@ -24,7 +26,8 @@ public final class VigilCommand {
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof ModelException || e instanceof IllegalArgumentException) {
+            if (e instanceof ModelException || e instanceof GateException || e instanceof IllegalArgumentException
+                    || e instanceof IllegalStateException || e instanceof UncheckedIOException) {
                 err.println("vigil: " + e.getMessage());
                 return 1;
             }

@@ -1,0 +1,402 @@
+package dev.vigil.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.vigil.engine.Gate;
+import dev.vigil.engine.batch.BatchingConfig;
+import dev.vigil.engine.image.DecodeLimits;
+import dev.vigil.engine.image.ImageFormat;
+import dev.vigil.engine.model.SessionOptions;
+import dev.vigil.engine.policy.PolicySet;
+import dev.vigil.models.VigilPaths;
+import dev.vigil.models.repository.ModelRepository;
+import dev.vigil.protocol.FrameLayout;
+import dev.vigil.server.TlsConfig;
+import dev.vigil.server.Transport;
+import dev.vigil.server.VigilServer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code vigil serve}: loads the models and policies, starts the protocol server and waits;
+ * SIGTERM or SIGINT stops it gracefully (GOAWAY, in-flight requests finished within the
+ * shutdown grace, then the gate closed). Every knob is a flag and may also be a key of the
+ * {@code --config} YAML file; flags on the command line win over the file.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Serve the gate over Vigil's binary protocol (server/PROTOCOL.md) on loopback.",
+                "Every option may also be set in a YAML file given with --config, as 'name: value' with the option's name without its dashes."})
+public final class ServeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "YAML file of options, e.g. 'port: 7461' and 'tls-cert: /etc/vigil/cert.pem'; options given on the command line win.")
+    Path config;
+
+    @Option(names = "--bind", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+            description = "Address the TCP listeners bind to (default: ${DEFAULT-VALUE}, loopback only; 0.0.0.0 for every interface).")
+    String bind;
+
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "" + VigilServer.DEFAULT_PORT,
+            description = "TCP port of the binary protocol (default: ${DEFAULT-VALUE}; 0 picks a free port, -1 turns TCP off).")
+    int port;
+
+    @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "7462",
+            description = "TCP port of HTTP/JSON scoring, health and metrics (default: ${DEFAULT-VALUE}; served by dev.vigil.server.http when it is part of the build).")
+    int httpPort;
+
+    @Option(names = "--socket", paramLabel = "PATH",
+            description = "Also listen on this Unix domain socket (default: none). A stale socket file there is replaced.")
+    Path socket;
+
+    @Option(names = "--transport", paramLabel = "auto|epoll|nio", defaultValue = "auto",
+            description = "Network transport: native epoll where available, else Java NIO (default: ${DEFAULT-VALUE}).")
+    String transport;
+
+    @Option(names = "--io-threads", paramLabel = "N", description = "Event loop threads for connections (default: one per core).")
+    Integer ioThreads;
+
+    @Option(names = "--max-in-flight", paramLabel = "N", defaultValue = "" + VigilServer.DEFAULT_MAX_IN_FLIGHT,
+            description = "Most requests in flight across all connections; beyond it, OVERLOADED (default: ${DEFAULT-VALUE}).")
+    int maxInFlight;
+
+    @Option(names = "--max-in-flight-per-connection", paramLabel = "N", defaultValue = "" + VigilServer.DEFAULT_MAX_IN_FLIGHT_PER_CONNECTION,
+            description = "Most requests in flight on one connection, announced in HELLO_OK; beyond it, OVERLOADED and reads pause (default: ${DEFAULT-VALUE}).")
+    int maxInFlightPerConnection;
+
+    @Option(names = "--max-frame", paramLabel = "BYTES", defaultValue = "" + FrameLayout.DEFAULT_MAX_FRAME,
+            description = "Largest frame accepted (its length field); a larger one is refused from its header and the connection closed (default: ${DEFAULT-VALUE}).")
+    int maxFrame;
+
+    @Option(names = "--max-image-bytes", paramLabel = "BYTES", defaultValue = "" + FrameLayout.DEFAULT_MAX_IMAGE_BYTES,
+            description = "Largest encoded or raw image; larger ones get BAD_REQUEST (default: ${DEFAULT-VALUE}).")
+    int maxImageBytes;
+
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "120s", converter = DurationConverter.class,
+            description = "Close a connection after this long with nothing in flight and no traffic, with GOAWAY (default: ${DEFAULT-VALUE}).")
+    Duration idleTimeout;
+
+    @Option(names = "--shutdown-grace", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
+            description = "On SIGTERM/SIGINT, how long requests in flight may finish before they are answered SHUTTING_DOWN (default: ${DEFAULT-VALUE}).")
+    Duration shutdownGrace;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5s", converter = DurationConverter.class,
+            description = "Deadline of a request that sets none (timeout_ms 0); past it the verdict is a fail-closed BLOCK (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Option(names = "--max-timeout", paramLabel = "DURATION", defaultValue = "60s", converter = DurationConverter.class,
+            description = "Largest deadline a request may ask for; more is BAD_REQUEST (default: ${DEFAULT-VALUE}).")
+    Duration maxTimeout;
+
+    @Option(names = "--tls-cert", paramLabel = "PEM", description = "Serve TLS with this certificate chain (PEM); needs --tls-key.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "Private key of --tls-cert (PEM, unencrypted PKCS#8).")
+    Path tlsKey;
+
+    @Option(names = "--tls-client-ca", paramLabel = "PEM",
+            description = "Require client certificates signed by these CAs (PEM): mutual TLS. Needs --tls-cert.")
+    Path tlsClientCa;
+
+    @Option(names = "--token", paramLabel = "TOKEN",
+            description = "Require this token in every HELLO (visible to other local users in the process list: prefer --token-file).")
+    String token;
+
+    @Option(names = "--token-file", paramLabel = "FILE", description = "Require the token in this file (first line) in every HELLO.")
+    Path tokenFile;
+
+    @Option(names = "--policies", paramLabel = "FILE",
+            description = "Policy file (YAML, grammar in the shipped policies.yaml); default: the shipped policies, default policy 'strict'.")
+    Path policies;
+
+    @Option(names = "--repository", paramLabel = "DIR",
+            description = "Model repository (default: $VIGIL_MODEL_REPOSITORY, else ~/.cache/vigil/models).")
+    Path repository;
+
+    @Option(names = "--classifier", paramLabel = "MODEL", defaultValue = "nsfw-mobilenet-v2-mid",
+            description = "Classifier behind sexual, suggestive and drawing, unless a policy names its own (default: ${DEFAULT-VALUE}).")
+    String classifier;
+
+    @Option(names = "--max-batch", paramLabel = "N", defaultValue = "" + BatchingConfig.DEFAULT_MAX_BATCH_SIZE,
+            description = "Most images per model batch (default: ${DEFAULT-VALUE}).")
+    int maxBatch;
+
+    @Option(names = "--max-queue-delay", paramLabel = "DURATION", defaultValue = "2ms", converter = DurationConverter.class,
+            description = "How long the oldest queued image waits for others to join its batch (default: ${DEFAULT-VALUE}; 0 never waits).")
+    Duration maxQueueDelay;
+
+    @Option(names = "--queue-capacity", paramLabel = "N", defaultValue = "" + BatchingConfig.DEFAULT_QUEUE_CAPACITY,
+            description = "Images waiting per model; when full, requests fail closed as overloaded (default: ${DEFAULT-VALUE}).")
+    int queueCapacity;
+
+    @Option(names = "--decode-threads", paramLabel = "N", description = "Threads decoding images (default: one per core).")
+    Integer decodeThreads;
+
+    @Option(names = "--decode-queue", paramLabel = "N", defaultValue = "1024",
+            description = "Images waiting to be decoded; when full, requests fail closed as overloaded (default: ${DEFAULT-VALUE}).")
+    int decodeQueue;
+
+    @Option(names = "--intra-op-threads", paramLabel = "N",
+            description = "TensorFlow threads one operation may use, per model (default: one per core).")
+    Integer intraOpThreads;
+
+    @Override
+    public Integer call() throws Exception {
+        ServeCommand effective = config == null ? this : withConfig();
+        Running running = effective.start();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            running.stop();
+            stopped.countDown();
+        }, "vigil-shutdown"));
+        stopped.await();
+        return 0;
+    }
+
+    /** This command's options with {@code --config}'s keys filling in those not given on the command line. */
+    ServeCommand withConfig() {
+        List<String> args = new ArrayList<>(configArgs());
+        for (OptionSpec given : spec.commandLine().getParseResult().matchedOptions()) {
+            for (String value : given.originalStringValues()) {
+                args.add(given.longestName() + "=" + value);
+            }
+        }
+        ServeCommand effective = new ServeCommand();
+        CommandLine cli = new CommandLine(effective);
+        cli.setOut(spec.commandLine().getOut());
+        cli.setErr(spec.commandLine().getErr());
+        cli.parseArgs(args.toArray(String[]::new));
+        return effective;
+    }
+
+    private List<String> configArgs() {
+        JsonNode root;
+        try {
+            root = new ObjectMapper(new YAMLFactory()).readTree(config.toFile());
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(config + ": " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException(config + ": " + e.getMessage(), e);
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            return List.of();
+        }
+        if (!root.isObject()) {
+            throw new IllegalArgumentException(config + ": " + root.getNodeType() + " (expected: a map of option names to values)");
+        }
+        List<String> args = new ArrayList<>();
+        for (Map.Entry<String, JsonNode> e : root.properties()) {
+            String key = e.getKey();
+            OptionSpec option = spec.findOption("--" + key);
+            if (option == null || key.equals("config") || key.equals("help") || key.equals("version")) {
+                TreeSet<String> known = new TreeSet<>();
+                spec.options().forEach(o -> known.add(o.longestName().replaceFirst("^--", "")));
+                known.removeAll(List.of("config", "help", "version"));
+                throw new IllegalArgumentException(config + ": " + key + " (expected one of: " + String.join(", ", known) + ")");
+            }
+            if (!e.getValue().isValueNode() || e.getValue().isNull()) {
+                throw new IllegalArgumentException(config + ": " + key + ": " + e.getValue() + " (expected: a single value)");
+            }
+            if (!spec.commandLine().getParseResult().hasMatchedOption(option)) {
+                args.add("--" + key + "=" + e.getValue().asText());
+            }
+        }
+        return args;
+    }
+
+    /** What {@link #start()} started: stopped together, server first. */
+    static final class Running {
+        final VigilServer server;
+        final Gate gate;
+        final PrintWriter log;
+
+        Running(VigilServer server, Gate gate, PrintWriter log) {
+            this.server = server;
+            this.gate = gate;
+            this.log = log;
+        }
+
+        void stop() {
+            long t0 = System.nanoTime();
+            log.printf(Locale.ROOT, "vigil: stopping: GOAWAY to %d connection(s), %d request(s) in flight%n", server.connections(), server.inFlight());
+            server.stop();
+            gate.close();
+            log.printf(Locale.ROOT, "vigil: stopped in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    /** Loads everything and starts listening; one log line per step. */
+    Running start() {
+        PrintWriter log = spec.commandLine().getErr();
+        // every flag is checked before the models load, so that a typo fails in milliseconds
+        InetAddress address = address();
+        TlsConfig tls = tls();
+        String requiredToken = requiredToken();
+        Transport chosen = transport();
+        VigilServer.Builder options = VigilServer.builder()
+                .optTcp(address, port)
+                .optUnixSocket(socket)
+                .optTransport(chosen)
+                .optMaxInFlight(maxInFlight)
+                .optMaxInFlightPerConnection(maxInFlightPerConnection)
+                .optMaxFrame(maxFrame)
+                .optMaxImageBytes(maxImageBytes)
+                .optIdleTimeout(idleTimeout)
+                .optShutdownGrace(shutdownGrace)
+                .optDefaultTimeout(timeout)
+                .optMaxTimeout(maxTimeout)
+                .optTls(tls)
+                .optToken(requiredToken);
+        if (ioThreads != null) {
+            options.optIoThreads(ioThreads);
+        }
+        BatchingConfig batching = new BatchingConfig(maxBatch, maxQueueDelay, queueCapacity, BatchingConfig.DEFAULT_CLOSE_TIMEOUT);
+        int cores = Runtime.getRuntime().availableProcessors();
+        Gate.Builder gateOptions = Gate.builder()
+                .optClassifier(classifier)
+                .optBatching(batching)
+                .optDecodeLimits(new DecodeLimits(maxImageBytes, DecodeLimits.DEFAULT_MAX_PIXELS, DecodeLimits.DEFAULT_MAX_SIDE,
+                        EnumSet.allOf(ImageFormat.class)))
+                .optDecodeThreads(decodeThreads != null ? decodeThreads : cores, decodeQueue)
+                .optSessionOptions(new SessionOptions(intraOpThreads != null ? intraOpThreads : cores, 1))
+                .optTimeout(timeout);
+
+        PolicySet policySet = policies != null ? PolicySet.load(policies) : PolicySet.defaults();
+        log.printf(Locale.ROOT, "vigil: policies %s (version %s): %s; default %s%n", policySet.origin(), policySet.version(),
+                String.join(", ", policySet.names()), policySet.defaultPolicy().name());
+        gateOptions.optPolicies(policySet);
+        VigilPaths paths = VigilPaths.resolve(null, repository);
+        gateOptions.optRepository(new ModelRepository(paths.repository()));
+        log.printf(Locale.ROOT, "vigil: loading models from %s (classifier %s, batches of up to %d, %d decode thread(s), %d intra-op thread(s)) and warming up%n",
+                paths.repository(), classifier, maxBatch, decodeThreads != null ? decodeThreads : cores, intraOpThreads != null ? intraOpThreads : cores);
+        long t0 = System.nanoTime();
+        Gate gate = gateOptions.build();
+        log.printf(Locale.ROOT, "vigil: models ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        VigilServer server;
+        try {
+            server = options.setGate(gate).build().start();
+        } catch (RuntimeException e) {
+            gate.close();
+            throw e;
+        }
+        String security = (tls == null ? "plain" : tls.clientCa() != null ? "TLS, client certificates required" : "TLS")
+                + (requiredToken != null ? ", token required" : "");
+        if (server.tcpAddress() != null) {
+            log.printf(Locale.ROOT, "vigil: listening on tcp %s:%d (%s, %s)%n", server.tcpAddress().getAddress().getHostAddress(),
+                    server.tcpAddress().getPort(), server.transport().name().toLowerCase(Locale.ROOT), security);
+        }
+        if (server.unixSocket() != null) {
+            log.printf(Locale.ROOT, "vigil: listening on unix %s (%s, %s)%n", server.unixSocket(), server.transport().name().toLowerCase(Locale.ROOT), security);
+        }
+        // HTTP (POST /v1/score, /healthz, /readyz, /metrics) is dev.vigil.server.http.HttpServer, built on its own branch.
+        // Once merged it starts here, on httpPort, over the same gate, and Running stops it before the gate, e.g.:
+        //   HttpServer http = HttpServer.start(gate, address, httpPort);
+        log.printf(Locale.ROOT, "vigil: ready (max %d in flight, %d per connection; deadline %s, idle close %s)%n", maxInFlight,
+                maxInFlightPerConnection, DurationConverter.format(timeout), DurationConverter.format(idleTimeout));
+        return new Running(server, gate, log);
+    }
+
+    private InetAddress address() {
+        try {
+            return InetAddress.getByName(bind);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("bind: " + bind + " (expected: an IP address or a resolvable host name)");
+        }
+    }
+
+    private Transport transport() {
+        try {
+            return Transport.valueOf(transport.toUpperCase(Locale.ROOT)).resolve();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("transport: " + transport + " (expected: auto, epoll or nio)");
+        }
+    }
+
+    private TlsConfig tls() {
+        if (tlsCert == null && tlsKey == null) {
+            if (tlsClientCa != null) {
+                throw new IllegalArgumentException("tls-client-ca: " + tlsClientCa + " (expected: with --tls-cert and --tls-key)");
+            }
+            return null;
+        }
+        if (tlsCert == null || tlsKey == null) {
+            throw new IllegalArgumentException((tlsCert == null ? "tls-cert" : "tls-key") + ": missing (expected: --tls-cert and --tls-key together)");
+        }
+        return new TlsConfig(tlsCert, tlsKey, tlsClientCa);
+    }
+
+    private String requiredToken() {
+        if (token != null && tokenFile != null) {
+            throw new IllegalArgumentException("token-file: " + tokenFile + " (expected: either --token or --token-file, not both)");
+        }
+        if (tokenFile == null) {
+            return token;
+        }
+        try {
+            String first = Files.readAllLines(tokenFile, StandardCharsets.UTF_8).stream().findFirst().orElse("").strip();
+            if (first.isEmpty()) {
+                throw new IllegalArgumentException("token-file: " + tokenFile + " (expected: the token on its first line)");
+            }
+            return first;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("token-file: " + tokenFile + ": " + e.getMessage());
+        }
+    }
+
+    /** Durations as people write them: {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h}, or ISO-8601 ({@code PT5S}). */
+    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        private static final Pattern SIMPLE = Pattern.compile("(\\d+)(ms|s|m|h)");
+
+        @Override
+        public Duration convert(String value) {
+            Matcher m = SIMPLE.matcher(value.trim());
+            if (m.matches()) {
+                long n = Long.parseLong(m.group(1));
+                return switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    default -> Duration.ofHours(n);
+                };
+            }
+            if (value.trim().equals("0")) {
+                return Duration.ZERO;
+            }
+            try {
+                return Duration.parse(value.trim());
+            } catch (RuntimeException e) {
+                throw new CommandLine.TypeConversionException("'" + value + "' (expected: a duration such as 250ms, 5s, 2m or 1h)");
+            }
+        }
+
+        static String format(Duration d) {
+            return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+        }
+    }
+}
