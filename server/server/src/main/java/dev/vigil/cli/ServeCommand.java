@@ -135,6 +135,10 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Policy file (YAML, grammar in the shipped policies.yaml); default: the shipped policies, default policy 'strict'.")
     Path policies;
 
+    @Option(names = "--fetch", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Fetch and import missing default models before starting (default: on; with --no-fetch a missing model is an error).")
+    boolean fetchMissing = true;
+
     @Option(names = "--repository", paramLabel = "DIR",
             description = "Model repository (default: $VIGIL_MODEL_REPOSITORY, else ~/.cache/vigil/models).")
     Path repository;
@@ -292,7 +296,11 @@ public final class ServeCommand implements Callable<Integer> {
                 String.join(", ", policySet.names()), policySet.defaultPolicy().name());
         gateOptions.optPolicies(policySet);
         VigilPaths paths = VigilPaths.resolve(null, repository);
-        gateOptions.optRepository(new ModelRepository(paths.repository()));
+        ModelRepository models = new ModelRepository(paths.repository());
+        gateOptions.optRepository(models);
+        if (fetchMissing) {
+            importMissingDefaults(paths, models, log);
+        }
         log.printf(Locale.ROOT, "vigil: loading models from %s (classifier %s, batches of up to %d, %d decode thread(s), %d intra-op thread(s)) and warming up%n",
                 paths.repository(), classifier, maxBatch, decodeThreads != null ? decodeThreads : cores, intraOpThreads != null ? intraOpThreads : cores);
         long t0 = System.nanoTime();
@@ -320,6 +328,22 @@ public final class ServeCommand implements Callable<Integer> {
         log.printf(Locale.ROOT, "vigil: ready (max %d in flight, %d per connection; deadline %s, idle close %s)%n", maxInFlight,
                 maxInFlightPerConnection, DurationConverter.format(timeout), DurationConverter.format(idleTimeout));
         return new Running(server, gate, log);
+    }
+
+    /**
+     * A fresh clone has no models yet: fetch the pinned packages and import the default models
+     * that are missing from the repository (once; later starts find them there).
+     */
+    private static void importMissingDefaults(VigilPaths paths, ModelRepository models, PrintWriter log) {
+        java.util.Set<String> installed = new java.util.HashSet<>();
+        models.list().forEach(m -> installed.add(m.name()));
+        List<String> missing = dev.vigil.models.repository.DefaultModels.get().models().stream()
+                .map(m -> m.name()).filter(n -> !installed.contains(n)).toList();
+        if (missing.isEmpty()) {
+            return;
+        }
+        log.printf(Locale.ROOT, "vigil: %s missing from %s: fetching the pinned packages and importing them (once)%n", missing, paths.repository());
+        new dev.vigil.models.DefaultRepository(paths, line -> log.println("vigil: " + line)).importModels(missing);
     }
 
     private InetAddress address() {
