@@ -107,6 +107,18 @@ public final class Gate implements AutoCloseable {
     }
 
     /**
+     * Requests waiting right now, per queue: {@code decode} (the decode pool's queue) and each
+     * classifier model's batcher by model name. For metrics: a snapshot, cheap enough to read on
+     * every scrape, stale as soon as it is returned.
+     */
+    public Map<String, Integer> queueDepths() {
+        Map<String, Integer> depths = new LinkedHashMap<>();
+        depths.put("decode", decodePool.getQueue().size());
+        classifiers.forEach((model, signals) -> depths.put(model, signals.batcher().queueDepth()));
+        return depths;
+    }
+
+    /**
      * Scores one image. The future completes with a verdict, never exceptionally, except with a
      * {@link dev.vigil.engine.policy.PolicyException} when the request names an unknown policy.
      */

@@ -1,0 +1,75 @@
+package dev.vigil.server.http;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.vigil.engine.Verdict;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A verdict as JSON, with the field names of the binary protocol's VERDICT details
+ * (server/PROTOCOL.md) plus {@code failed_closed}: {@code request_id, decision, rule, reason,
+ * signals, failures, findings, models, policy, policy_version, timings_us{decode, queue,
+ * inference, policy, total}, failed_closed}. Stateless and thread-safe.
+ */
+public final class VerdictJson {
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private VerdictJson() {
+    }
+
+    /** The verdict as UTF-8 JSON, fields in the order above. */
+    public static byte[] toJson(Verdict v) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            write(g, v);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+        }
+        return out.toByteArray();
+    }
+
+    /** Writes the verdict as one JSON object. */
+    public static void write(JsonGenerator g, Verdict v) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("request_id", v.requestId());
+        g.writeStringField("decision", v.decision().name());
+        g.writeStringField("rule", v.rule());
+        g.writeStringField("reason", v.reason());
+        g.writeObjectFieldStart("signals");
+        for (Map.Entry<String, Double> e : v.signals().entrySet()) {
+            g.writeNumberField(e.getKey(), e.getValue());
+        }
+        g.writeEndObject();
+        g.writeObjectFieldStart("failures");
+        for (Map.Entry<String, String> e : v.failures().entrySet()) {
+            g.writeStringField(e.getKey(), e.getValue());
+        }
+        g.writeEndObject();
+        writeStrings(g, "findings", v.findings());
+        writeStrings(g, "models", v.models());
+        g.writeStringField("policy", v.policy());
+        g.writeStringField("policy_version", v.policyVersion());
+        Verdict.Timings t = v.timings();
+        g.writeObjectFieldStart("timings_us");
+        g.writeNumberField("decode", t.decodeMicros());
+        g.writeNumberField("queue", t.queueMicros());
+        g.writeNumberField("inference", t.inferenceMicros());
+        g.writeNumberField("policy", t.policyMicros());
+        g.writeNumberField("total", t.totalMicros());
+        g.writeEndObject();
+        g.writeBooleanField("failed_closed", v.failedClosed());
+        g.writeEndObject();
+    }
+
+    private static void writeStrings(JsonGenerator g, String name, List<String> values) throws IOException {
+        g.writeArrayFieldStart(name);
+        for (String s : values) {
+            g.writeString(s);
+        }
+        g.writeEndArray();
+    }
+}
