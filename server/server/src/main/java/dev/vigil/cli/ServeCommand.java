@@ -12,6 +12,10 @@ import dev.vigil.engine.model.SessionOptions;
 import dev.vigil.engine.policy.PolicySet;
 import dev.vigil.models.VigilPaths;
 import dev.vigil.models.repository.ModelRepository;
+import dev.vigil.server.http.HttpOptions;
+import dev.vigil.server.http.HttpServer;
+import dev.vigil.server.metrics.VigilMetrics;
+import java.net.InetSocketAddress;
 import dev.vigil.protocol.FrameLayout;
 import dev.vigil.server.TlsConfig;
 import dev.vigil.server.Transport;
@@ -68,7 +72,7 @@ public final class ServeCommand implements Callable<Integer> {
     int port;
 
     @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "7462",
-            description = "TCP port of HTTP/JSON scoring, health and metrics (default: ${DEFAULT-VALUE}; served by dev.vigil.server.http when it is part of the build).")
+            description = "TCP port of HTTP: POST /v1/score, /healthz, /readyz, /metrics and the status page at / (default: ${DEFAULT-VALUE}; 0 picks a free port, -1 turns HTTP off).")
     int httpPort;
 
     @Option(names = "--socket", paramLabel = "PATH",
@@ -237,11 +241,13 @@ public final class ServeCommand implements Callable<Integer> {
     /** What {@link #start()} started: stopped together, server first. */
     static final class Running {
         final VigilServer server;
+        final HttpServer http;
         final Gate gate;
         final PrintWriter log;
 
-        Running(VigilServer server, Gate gate, PrintWriter log) {
+        Running(VigilServer server, HttpServer http, Gate gate, PrintWriter log) {
             this.server = server;
+            this.http = http;
             this.gate = gate;
             this.log = log;
         }
@@ -249,6 +255,9 @@ public final class ServeCommand implements Callable<Integer> {
         void stop() {
             long t0 = System.nanoTime();
             log.printf(Locale.ROOT, "vigil: stopping: GOAWAY to %d connection(s), %d request(s) in flight%n", server.connections(), server.inFlight());
+            if (http != null) {
+                http.close();
+            }
             server.stop();
             gate.close();
             log.printf(Locale.ROOT, "vigil: stopped in %.1f s%n", (System.nanoTime() - t0) / 1e9);
@@ -303,15 +312,29 @@ public final class ServeCommand implements Callable<Integer> {
         }
         log.printf(Locale.ROOT, "vigil: loading models from %s (classifier %s, batches of up to %d, %d decode thread(s), %d intra-op thread(s)) and warming up%n",
                 paths.repository(), classifier, maxBatch, decodeThreads != null ? decodeThreads : cores, intraOpThreads != null ? intraOpThreads : cores);
+        VigilMetrics metrics = new VigilMetrics();
+        gateOptions.optBatchListener(metrics.batchListener());
         long t0 = System.nanoTime();
         Gate gate = gateOptions.build();
         log.printf(Locale.ROOT, "vigil: models ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         VigilServer server;
         try {
-            server = options.setGate(gate).build().start();
+            server = options.setGate(gate).optMetrics(metrics).build().start();
         } catch (RuntimeException e) {
             gate.close();
             throw e;
+        }
+        HttpServer http = null;
+        if (httpPort >= 0) {
+            try {
+                http = HttpServer.start(gate, metrics, new InetSocketAddress(address, httpPort),
+                        HttpOptions.forLimits(new DecodeLimits(maxImageBytes, DecodeLimits.DEFAULT_MAX_PIXELS, DecodeLimits.DEFAULT_MAX_SIDE,
+                                EnumSet.allOf(ImageFormat.class))));
+            } catch (RuntimeException e) {
+                server.stop();
+                gate.close();
+                throw e;
+            }
         }
         String security = (tls == null ? "plain" : tls.clientCa() != null ? "TLS, client certificates required" : "TLS")
                 + (requiredToken != null ? ", token required" : "");
@@ -322,12 +345,13 @@ public final class ServeCommand implements Callable<Integer> {
         if (server.unixSocket() != null) {
             log.printf(Locale.ROOT, "vigil: listening on unix %s (%s, %s)%n", server.unixSocket(), server.transport().name().toLowerCase(Locale.ROOT), security);
         }
-        // HTTP (POST /v1/score, /healthz, /readyz, /metrics) is dev.vigil.server.http.HttpServer, built on its own branch.
-        // Once merged it starts here, on httpPort, over the same gate, and Running stops it before the gate, e.g.:
-        //   HttpServer http = HttpServer.start(gate, address, httpPort);
+        if (http != null) {
+            log.printf(Locale.ROOT, "vigil: http on http://%s:%d/ (POST /v1/score, /healthz, /readyz, /metrics, status page at /)%n",
+                    http.address().getAddress().getHostAddress(), http.address().getPort());
+        }
         log.printf(Locale.ROOT, "vigil: ready (max %d in flight, %d per connection; deadline %s, idle close %s)%n", maxInFlight,
                 maxInFlightPerConnection, DurationConverter.format(timeout), DurationConverter.format(idleTimeout));
-        return new Running(server, gate, log);
+        return new Running(server, http, gate, log);
     }
 
     /**

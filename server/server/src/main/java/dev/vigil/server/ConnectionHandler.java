@@ -5,6 +5,7 @@ import dev.vigil.engine.ScoreRequest;
 import dev.vigil.engine.Verdict;
 import dev.vigil.protocol.CancelFrame;
 import dev.vigil.protocol.ErrorCode;
+import dev.vigil.server.metrics.VigilMetrics;
 import dev.vigil.protocol.ErrorFrame;
 import dev.vigil.protocol.Frame;
 import dev.vigil.protocol.FrameDecoder;
@@ -185,6 +186,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         InFlight r = new InFlight(id, (int) request.timeout().toMillis());
         inFlight.put(id, r);
+        server.metrics().inFlight(VigilMetrics.BINARY, 1);
         r.backstop = ctx.executor().schedule(() -> expire(r), request.timeout().toMillis() + server.deadlineGrace().toMillis(), TimeUnit.MILLISECONDS);
         verdict.whenComplete((v, e) -> {
             limit.release();
@@ -201,6 +203,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             return; // cancelled, expired, or the connection closed: the result is ignored
         }
         end(r);
+        if (failure == null) {
+            server.metrics().recordVerdict(verdict, VigilMetrics.BINARY);
+        }
         write(failure == null ? FrameMapping.verdict(r.requestId, verdict) : FrameMapping.error(r.requestId, failure));
         afterRequestEnded();
     }
@@ -226,7 +231,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void end(InFlight r) {
-        inFlight.remove(r.requestId);
+        if (inFlight.remove(r.requestId) != null) {
+            server.metrics().inFlight(VigilMetrics.BINARY, -1);
+        }
         if (r.backstop != null) {
             r.backstop.cancel(false);
         }
@@ -309,6 +316,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 r.backstop.cancel(false);
             }
         }
+        server.metrics().inFlight(VigilMetrics.BINARY, -inFlight.size());
         inFlight.clear(); // the gate's late results find nothing to answer; their permits come back as they complete
         LOG.log(System.Logger.Level.DEBUG, () -> peer() + ": closed");
         super.channelInactive(ctx);
@@ -345,6 +353,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void write(Frame frame) {
+        if (frame instanceof ErrorFrame error) {
+            server.metrics().recordError(error.errorCode().name(), VigilMetrics.BINARY);
+        }
         lastWrite = ctx.writeAndFlush(frame);
     }
 

@@ -250,6 +250,11 @@ public final class VigilServer implements AutoCloseable {
 
     // for ConnectionHandler
 
+    /** Where this server's verdicts, errors and in-flight counts are recorded. */
+    public dev.vigil.server.metrics.VigilMetrics metrics() {
+        return config.metrics;
+    }
+
     Gate gate() {
         return config.gate;
     }
@@ -328,6 +333,7 @@ public final class VigilServer implements AutoCloseable {
         private String token;
         private Transport transport = Transport.AUTO;
         private int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        private dev.vigil.server.metrics.VigilMetrics metrics = new dev.vigil.server.metrics.VigilMetrics();
 
         private Builder() {
         }
@@ -335,6 +341,7 @@ public final class VigilServer implements AutoCloseable {
         private Builder copy() {
             Builder b = new Builder();
             b.gate = gate;
+            b.metrics = metrics;
             b.bind = bind;
             b.port = port;
             b.unixSocket = unixSocket;
@@ -351,6 +358,12 @@ public final class VigilServer implements AutoCloseable {
             b.transport = transport;
             b.ioThreads = ioThreads;
             return b;
+        }
+
+        /** Metrics to record into, shared with the HTTP server (default: a registry of the server's own). */
+        public Builder optMetrics(dev.vigil.server.metrics.VigilMetrics metrics) {
+            this.metrics = Objects.requireNonNull(metrics, "metrics");
+            return this;
         }
 
         /** The gate that scores requests (required). The server does not close it. */
