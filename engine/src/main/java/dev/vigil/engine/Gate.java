@@ -219,6 +219,8 @@ public final class Gate implements AutoCloseable {
             List<String> models = new ArrayList<>();
             List<String> findings = new ArrayList<>();
             Map<String, String> failures = new LinkedHashMap<>();
+            // what the policy read, in the order it read it, then whatever else was computed alongside
+            Map<String, Double> signals = new LinkedHashMap<>(evaluation != null ? evaluation.signals() : Map.of());
             Throwable firstSignalFailure = null;
             long queue = 0;
             long inference = 0;
@@ -229,6 +231,7 @@ public final class Gate implements AutoCloseable {
                         SignalValues v = f.join();
                         models.addAll(v.models());
                         findings.addAll(v.findings());
+                        v.values().forEach(signals::putIfAbsent);
                         queue += v.queueNanos();
                         inference += v.inferenceNanos();
                     } else if (f.isCompletedExceptionally()) {
@@ -244,14 +247,14 @@ public final class Gate implements AutoCloseable {
                 // a policy that failed closed on a signal: lead with where it failed (overloaded, timeout, ...)
                 String reason = Evaluation.ERROR.equals(evaluation.rule()) && firstSignalFailure != null
                         ? stage(firstSignalFailure) + ": " + evaluation.reason() : evaluation.reason();
-                return new Verdict(id, evaluation.decision(), evaluation.rule(), reason, evaluation.signals(), failures,
+                return new Verdict(id, evaluation.decision(), evaluation.rule(), reason, signals, failures,
                         List.copyOf(findings), List.copyOf(new LinkedHashSet<>(models)), evaluation.policy(), evaluation.version(), timings);
             }
             Throwable cause = unwrap(failure);
             String stage = stage(cause);
             failures.put(stage, describe(cause));
             Decision decision = policy.onError() == Policy.OnError.ALLOW ? Decision.ALLOW : Decision.BLOCK;
-            return new Verdict(id, decision, Evaluation.ERROR, stage + ": " + describe(cause), Map.of(), failures, List.copyOf(findings),
+            return new Verdict(id, decision, Evaluation.ERROR, stage + ": " + describe(cause), signals, failures, List.copyOf(findings),
                     List.copyOf(new LinkedHashSet<>(models)), policy.name(), policy.version(), timings);
         }
 

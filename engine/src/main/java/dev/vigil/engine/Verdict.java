@@ -14,7 +14,10 @@ import java.util.Map;
  *                  when the gate could not decide and failed closed
  * @param reason    one human-readable line, e.g. {@code sexual 0.91 >= 0.5} or
  *                  {@code decode: image.bytes: truncated PNG}
- * @param signals   signal name to value, in the order they were computed
+ * @param signals   every signal value computed for this request (only those: signals are
+ *                  computed lazily): first those the policy read, in the order it read them,
+ *                  then the others their providers computed alongside, such as the
+ *                  classifier's own classes as {@code classifier.<label>}
  * @param failures  signal name (or stage) to the error that kept it from being computed
  * @param findings  what the signals found, one line each (e.g. the hash list and distance that matched)
  * @param models    {@code name/version} of every model that ran for this request

@@ -83,7 +83,8 @@ class GateFaceSignalsTest {
             assertEquals(Decision.ALLOW, v.decision(), v.toString());
             assertEquals("strict", v.policy());
             // hash list first (cheap), then the classifier; the face rules never had to ask
-            assertEquals(List.of("hash_match", "sexual", "suggestive"), List.copyOf(v.signals().keySet()), v.toString());
+            assertEquals(List.of("hash_match", "sexual", "suggestive"), List.copyOf(v.signals().keySet()).subList(0, 3), v.toString());
+            assertFalse(v.signals().containsKey("faces") || v.signals().containsKey("minor"), v.signals().toString());
             assertFalse(v.models().contains("blazeface/1"), v.models().toString());
         }
     }

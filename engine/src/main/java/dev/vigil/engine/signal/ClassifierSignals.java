@@ -14,7 +14,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The NSFW classifier as signals: {@code sexual} (porn + hentai), {@code suggestive} (sexy) and
- * {@code drawing}, from one run of a classifier model, batched across requests by a
+ * {@code drawing}, plus each class's own probability as {@code classifier.<label>} for the
+ * verdict (policies read the first three), from one run of a classifier model, batched across requests by a
  * {@link DynamicBatcher}. Owns its model session and batcher and closes both. Thread-safe.
  */
 public final class ClassifierSignals implements SignalProvider {
@@ -26,6 +27,7 @@ public final class ClassifierSignals implements SignalProvider {
     private final int hentai;
     private final int sexy;
     private final int drawing;
+    private final List<String> labels;
 
     /** One batch's output for one image, with the batch's inference time. */
     record Classified(float[] probabilities, long inferenceNanos) {
@@ -41,6 +43,7 @@ public final class ClassifierSignals implements SignalProvider {
         this.hentai = index(session, labels, "hentai");
         this.sexy = index(session, labels, "sexy");
         this.drawing = index(session, labels, "drawing");
+        this.labels = List.copyOf(labels);
         this.session = session;
         this.batcher = DynamicBatcher.start(session.id(), batching, batch -> {
             long start = System.nanoTime();
@@ -79,6 +82,10 @@ public final class ClassifierSignals implements SignalProvider {
             values.put("sexual", (double) p[porn] + p[hentai]);
             values.put("suggestive", (double) p[sexy]);
             values.put("drawing", (double) p[drawing]);
+            // the model's own classes too, by label, for people reading a verdict
+            for (int i = 0; i < labels.size(); i++) {
+                values.put("classifier." + labels.get(i), (double) p[i]);
+            }
             return new SignalValues(values, List.of(session.id()), b.queuedNanos(), b.value().inferenceNanos());
         });
     }
