@@ -1,8 +1,11 @@
 package dev.vigil.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vigil.engine.face.Face;
 import dev.vigil.engine.face.FaceAnalyzer;
-import dev.vigil.engine.face.ProtectedPeople;
+import dev.vigil.engine.face.FaceAttributes;
+import dev.vigil.engine.face.FaceBox;
 import dev.vigil.engine.image.DecodeLimits;
 import dev.vigil.engine.image.EncodedImage;
 import dev.vigil.engine.image.ImageDecoder;
@@ -12,138 +15,124 @@ import dev.vigil.engine.model.SessionOptions;
 import dev.vigil.engine.signal.FaceSignals;
 import dev.vigil.models.VigilPaths;
 import dev.vigil.models.repository.ModelRepository;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code vigil faces ...}: the protected-people registry. Enrolling runs the face models on
- * each photo and stores only the identity descriptor of its one face, never the photo.
+ * {@code vigil faces FILE...}: what the face models see in each image (box, landmarks,
+ * detector score, age, probability of being under 18) and, with {@code --source}, each face's
+ * identity similarity to the closest face of the source image. For ML engineers asking why a
+ * verdict came out as it did. Exit status 2 when any input could not be read.
  */
 @Command(name = "faces", mixinStandardHelpOptions = true,
-        description = "Manage the protected people: faces whose sexualised depiction is always blocked (rule protected-person).",
-        subcommands = {FacesCommand.Enrol.class, FacesCommand.ListPeople.class, FacesCommand.Remove.class})
-public final class FacesCommand {
+        description = "Show the faces found in images: boxes, landmarks, age, under-18 probability, and similarity to a source image's faces.")
+public final class FacesCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--registry", paramLabel = "FILE", scope = picocli.CommandLine.ScopeType.INHERIT,
-            description = "The registry file (default: <cache>/protected-people.json, the file ./vigil serve reads).")
-    Path registry;
+    @Parameters(paramLabel = "FILE", arity = "1..*", description = "Images.")
+    List<Path> files = new ArrayList<>();
 
-    @Option(names = "--repository", paramLabel = "DIR", scope = picocli.CommandLine.ScopeType.INHERIT,
-            description = "Model repository (default: $VIGIL_MODEL_REPOSITORY, else <cache>/models).")
+    @Option(names = "--source", paramLabel = "SOURCE_IMAGE", description = "Compare each face with the faces of this image.")
+    Path source;
+
+    @Option(names = "--json", description = "One JSON object per line.")
+    boolean json;
+
+    @Option(names = "--repository", paramLabel = "DIR", description = "Model repository (default: <cache>/models).")
     Path repository;
 
-    ProtectedPeople open() {
-        return ProtectedPeople.open(registry != null ? registry : VigilPaths.resolve(null, null).cache().resolve("protected-people.json"));
-    }
-
-    PrintWriter out() {
-        return spec.commandLine().getOut();
-    }
-
-    @Command(name = "enrol", aliases = "enroll", mixinStandardHelpOptions = true,
-            description = "Enrol a person from one or more photos; each must show exactly one face at least 40 px wide.")
-    static final class Enrol implements Callable<Integer> {
-        @ParentCommand
-        FacesCommand faces;
-
-        @Option(names = "--id", required = true, description = "Who this is (letters, digits, '.', '_', '@', '-').")
-        String id;
-
-        @Option(names = "--note", description = "A note kept with the enrolment (not the photo).")
-        String note;
-
-        @Parameters(paramLabel = "PHOTO", arity = "1..*", description = "Photos of the person (PNG, JPEG, WebP, BMP).")
-        List<Path> photos = new ArrayList<>();
-
-        @Override
-        public Integer call() throws IOException {
-            ModelRepository repo = new ModelRepository(VigilPaths.resolve(null, faces.repository).repository());
-            ImageDecoder decoder = new ImageDecoder(DecodeLimits.defaults());
-            Map<Path, float[]> descriptors = new LinkedHashMap<>();
-            String model;
-            try (ModelSession detector = ModelSession.open(repo, "blazeface", SessionOptions.forCores(Runtime.getRuntime().availableProcessors()));
-                 ModelSession attributes = ModelSession.open(repo, "faceres", SessionOptions.forCores(Runtime.getRuntime().availableProcessors()))) {
-                model = attributes.id();
-                FaceAnalyzer analyzer = new FaceAnalyzer(detector, attributes);
-                for (Path photo : photos) {
-                    List<Face> found;
-                    try (Pixels pixels = decoder.decode(new EncodedImage(Files.readAllBytes(photo)))) {
-                        found = analyzer.analyze(pixels);
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        VigilPaths paths = VigilPaths.resolve(null, repository);
+        ModelRepository models = new ModelRepository(paths.repository());
+        CliSupport.importMissingDefaults(paths, models, spec.commandLine().getErr());
+        ImageDecoder decoder = new ImageDecoder(DecodeLimits.defaults());
+        int status = 0;
+        SessionOptions threads = SessionOptions.forCores(Runtime.getRuntime().availableProcessors());
+        try (ModelSession detector = ModelSession.open(models, "blazeface", threads);
+             ModelSession attributes = ModelSession.open(models, "faceres", threads)) {
+            FaceAnalyzer analyzer = new FaceAnalyzer(detector, attributes);
+            List<Face> sourceFaces = source == null ? List.of() : analyze(analyzer, decoder, source);
+            for (Path file : files) {
+                List<Face> faces;
+                try {
+                    faces = analyze(analyzer, decoder, file);
+                } catch (Exception e) {
+                    status = 2;
+                    if (json) {
+                        ObjectNode line = CliSupport.JSON.createObjectNode().put("path", file.toString());
+                        line.putObject("error").put("code", "NOT_ANALYSED").put("message", e.getMessage());
+                        out.println(line);
+                    } else {
+                        out.println(file + ": ERROR " + e.getMessage());
                     }
-                    if (found.size() != 1) {
-                        throw new IllegalArgumentException(photo + ": " + found.size() + " faces found (expected: exactly 1)");
-                    }
-                    Face face = found.get(0);
-                    if (face.box().width() < FaceSignals.MIN_IDENTITY_FACE) {
-                        throw new IllegalArgumentException(String.format(Locale.ROOT, "%s: the face is %.0f px wide (expected: >= %.0f px)",
-                                photo, face.box().width(), FaceSignals.MIN_IDENTITY_FACE));
-                    }
-                    descriptors.put(photo, face.attributes().descriptor());
+                    continue;
                 }
+                print(out, file, faces, sourceFaces);
             }
-            ProtectedPeople people = faces.open();
-            people.enrol(id, model, note, List.copyOf(descriptors.values()));
-            faces.out().printf(Locale.ROOT, "enrolled %s from %d photo(s) into %s (descriptors only; the photos are not stored)%n",
-                    id, descriptors.size(), people.file());
-            return 0;
+        }
+        out.flush();
+        return status;
+    }
+
+    private static List<Face> analyze(FaceAnalyzer analyzer, ImageDecoder decoder, Path file) throws Exception {
+        try (Pixels pixels = decoder.decode(new EncodedImage(Files.readAllBytes(file)))) {
+            return analyzer.analyze(pixels);
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the enrolled people.")
-    static final class ListPeople implements Callable<Integer> {
-        @ParentCommand
-        FacesCommand faces;
-
-        @Override
-        public Integer call() {
-            ProtectedPeople people = faces.open();
-            faces.out().println("registry: " + people.file());
-            Map<String, Integer> counts = new LinkedHashMap<>();
-            Map<String, String> since = new LinkedHashMap<>();
-            for (ProtectedPeople.Enrolment e : people.list()) {
-                counts.merge(e.id(), 1, Integer::sum);
-                since.putIfAbsent(e.id(), e.enrolledAt() + " " + e.model() + (e.note() == null ? "" : " (" + e.note() + ")"));
-            }
-            if (counts.isEmpty()) {
-                faces.out().println("(nobody enrolled; ./vigil faces enrol --id NAME PHOTO...)");
-            }
-            counts.forEach((id, n) -> faces.out().printf(Locale.ROOT, "%-32s %d face(s)  since %s%n", id, n, since.get(id)));
-            return 0;
+    private void print(PrintWriter out, Path file, List<Face> faces, List<Face> sourceFaces) {
+        if (!json) {
+            out.printf(Locale.ROOT, "%s: %d face(s)%n", file, faces.size());
         }
-    }
-
-    @Command(name = "remove", mixinStandardHelpOptions = true, description = "Remove everything enrolled under an id.")
-    static final class Remove implements Callable<Integer> {
-        @ParentCommand
-        FacesCommand faces;
-
-        @Parameters(paramLabel = "ID", description = "The id to remove.")
-        String id;
-
-        @Override
-        public Integer call() {
-            int removed = faces.open().remove(id);
-            if (removed == 0) {
-                throw new IllegalArgumentException("id: " + id + " is not enrolled (see ./vigil faces list)");
+        ObjectNode line = CliSupport.JSON.createObjectNode().put("path", file.toString());
+        ArrayNode list = line.putArray("faces");
+        for (Face f : faces) {
+            FaceBox b = f.box();
+            FaceAttributes a = f.attributes();
+            Double similarity = null;
+            for (Face s : sourceFaces) {
+                double sim = FaceAttributes.similarity(s.attributes().descriptor(), a.descriptor());
+                similarity = similarity == null ? sim : Math.max(similarity, sim);
             }
-            faces.out().printf(Locale.ROOT, "removed %s (%d face(s))%n", id, removed);
-            return 0;
+            boolean comparable = b.width() >= FaceSignals.MIN_IDENTITY_FACE;
+            if (json) {
+                ObjectNode face = list.addObject();
+                face.putObject("box").put("x", b.x()).put("y", b.y()).put("width", b.width()).put("height", b.height());
+                ArrayNode landmarks = face.putArray("landmarks");
+                for (FaceBox.Landmark which : FaceBox.Landmark.values()) {
+                    FaceBox.Point p = b.landmark(which);
+                    landmarks.addObject().put("name", which.name().toLowerCase(Locale.ROOT)).put("x", p.x()).put("y", p.y());
+                }
+                face.put("score", b.score());
+                face.put("age", a.humanAge());
+                face.put("under_18", a.minorProbability());
+                face.put("male", a.male());
+                if (similarity != null) {
+                    face.put("source_similarity", similarity);
+                    face.put("comparable", comparable);
+                }
+            } else {
+                out.printf(Locale.ROOT, "  box (%.0f, %.0f) %.0fx%.0f px, score %.2f, age about %.0f, P(under 18) %.2f%s%n", b.x(), b.y(), b.width(),
+                        b.height(), b.score(), a.humanAge(), a.minorProbability(), similarity == null ? ""
+                                : String.format(Locale.ROOT, ", similarity to the source %.2f%s", similarity,
+                                        comparable ? "" : " (face under " + (int) FaceSignals.MIN_IDENTITY_FACE + " px: not compared by the policy)"));
+            }
+        }
+        if (json) {
+            out.println(line);
         }
     }
 }

@@ -139,6 +139,20 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Policy file (YAML, grammar in the shipped policies.yaml); default: the shipped policies, default policy 'strict'.")
     Path policies;
 
+    @Option(names = "--hash-lists", paramLabel = "DIR",
+            description = "Folder of PDQ hash lists (NAME.tsv/.csv/.txt; ./vigil hashes manages them); an edited list is reloaded "
+                    + "without a restart (default: <cache>/hash-lists).")
+    Path hashListsDir;
+
+    @Option(names = "--hash-distance", paramLabel = "BITS", defaultValue = "31",
+            description = "Largest Hamming distance between an image's PDQ hash (or one of its 8 rotations/flips) and a listed hash "
+                    + "that counts as a match (default: ${DEFAULT-VALUE}).")
+    int hashDistance;
+
+    @Option(names = "--protected-people", paramLabel = "FILE",
+            description = "The protected-people registry (./vigil people manages it; default: <cache>/protected-people.json).")
+    Path protectedPeopleFile;
+
     @Option(names = "--fetch", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Fetch and import missing default models before starting (default: on; with --no-fetch a missing model is an error).")
     boolean fetchMissing = true;
@@ -308,8 +322,17 @@ public final class ServeCommand implements Callable<Integer> {
         ModelRepository models = new ModelRepository(paths.repository());
         gateOptions.optRepository(models);
         if (fetchMissing) {
-            importMissingDefaults(paths, models, log);
+            CliSupport.importMissingDefaults(paths, models, log);
         }
+        Path lists = hashListsDir != null ? hashListsDir : CliSupport.hashListsDir(paths);
+        var hashLists = dev.vigil.engine.hash.HashListRegistry.builder().optMaxDistance(hashDistance);
+        CliSupport.listFiles(lists).forEach(f -> hashLists.addList(CliSupport.listName(f), f));
+        gateOptions.optHashLists(hashLists.build());
+        Path people = protectedPeopleFile != null ? protectedPeopleFile : CliSupport.protectedPeopleFile(paths);
+        var registry = CliSupport.protectedPeople(people);
+        gateOptions.optProtectedPeople(registry);
+        log.printf(Locale.ROOT, "vigil: hash lists from %s: %d list(s); protected people from %s: %d enrolment(s)%n",
+                lists, CliSupport.listFiles(lists).size(), people, registry.list().size());
         log.printf(Locale.ROOT, "vigil: loading models from %s (classifier %s, batches of up to %d, %d decode thread(s), %d intra-op thread(s)) and warming up%n",
                 paths.repository(), classifier, maxBatch, decodeThreads != null ? decodeThreads : cores, intraOpThreads != null ? intraOpThreads : cores);
         VigilMetrics metrics = new VigilMetrics();
@@ -352,22 +375,6 @@ public final class ServeCommand implements Callable<Integer> {
         log.printf(Locale.ROOT, "vigil: ready (max %d in flight, %d per connection; deadline %s, idle close %s)%n", maxInFlight,
                 maxInFlightPerConnection, DurationConverter.format(timeout), DurationConverter.format(idleTimeout));
         return new Running(server, http, gate, log);
-    }
-
-    /**
-     * A fresh clone has no models yet: fetch the pinned packages and import the default models
-     * that are missing from the repository (once; later starts find them there).
-     */
-    private static void importMissingDefaults(VigilPaths paths, ModelRepository models, PrintWriter log) {
-        java.util.Set<String> installed = new java.util.HashSet<>();
-        models.list().forEach(m -> installed.add(m.name()));
-        List<String> missing = dev.vigil.models.repository.DefaultModels.get().models().stream()
-                .map(m -> m.name()).filter(n -> !installed.contains(n)).toList();
-        if (missing.isEmpty()) {
-            return;
-        }
-        log.printf(Locale.ROOT, "vigil: %s missing from %s: fetching the pinned packages and importing them (once)%n", missing, paths.repository());
-        new dev.vigil.models.DefaultRepository(paths, line -> log.println("vigil: " + line)).importModels(missing);
     }
 
     private InetAddress address() {

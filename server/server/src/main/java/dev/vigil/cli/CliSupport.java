@@ -1,0 +1,86 @@
+package dev.vigil.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.engine.face.ProtectedPeople;
+import dev.vigil.engine.hash.HashListRegistry;
+import dev.vigil.models.DefaultRepository;
+import dev.vigil.models.VigilPaths;
+import dev.vigil.models.repository.DefaultModels;
+import dev.vigil.models.repository.ModelManifest;
+import dev.vigil.models.repository.ModelRepository;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * What several commands share: where things live (model repository, hash lists, protected
+ * people, all under the cache by default), the first-run import of the default models, and
+ * one JSON writer. Stateless.
+ */
+final class CliSupport {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private CliSupport() {
+    }
+
+    /** Hash list files: {@code <cache>/hash-lists/NAME.tsv} (also .csv, .txt); the list's name is the file's. */
+    static Path hashListsDir(VigilPaths paths) {
+        return paths.cache().resolve("hash-lists");
+    }
+
+    /** The protected-people registry the server reads: {@code <cache>/protected-people.json}. */
+    static Path protectedPeopleFile(VigilPaths paths) {
+        return paths.cache().resolve("protected-people.json");
+    }
+
+    /** Every list file in {@code dir}; each is watched and reloaded when it changes. */
+    static HashListRegistry hashLists(Path dir) {
+        HashListRegistry.Builder builder = HashListRegistry.builder();
+        for (Path file : listFiles(dir)) {
+            builder.addList(listName(file), file);
+        }
+        return builder.build();
+    }
+
+    static List<Path> listFiles(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(f -> f.getFileName().toString().matches("[A-Za-z0-9._-]+\\.(tsv|csv|txt)")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(dir + ": cannot list hash lists", e);
+        }
+    }
+
+    static String listName(Path file) {
+        String name = file.getFileName().toString();
+        return name.substring(0, name.lastIndexOf('.'));
+    }
+
+    static ProtectedPeople protectedPeople(Path file) {
+        return ProtectedPeople.open(file);
+    }
+
+    /**
+     * A fresh clone has no models yet: fetch the pinned packages and import the default models
+     * missing from the repository (once; later runs find them there).
+     */
+    static void importMissingDefaults(VigilPaths paths, ModelRepository models, PrintWriter log) {
+        Set<String> installed = new HashSet<>();
+        models.list().forEach(m -> installed.add(m.name()));
+        List<String> missing = DefaultModels.get().models().stream().map(ModelManifest::name).filter(n -> !installed.contains(n)).toList();
+        if (missing.isEmpty()) {
+            return;
+        }
+        log.printf(Locale.ROOT, "vigil: %s missing from %s: fetching the pinned packages and importing them (once)%n", missing, paths.repository());
+        new DefaultRepository(paths, line -> log.println("vigil: " + line)).importModels(missing);
+    }
+}
