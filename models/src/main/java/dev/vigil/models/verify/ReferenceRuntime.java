@@ -111,7 +111,7 @@ public final class ReferenceRuntime {
             dir.resolve("fetch-photos.sh").toFile().setExecutable(true);
             if (lockChanged || !Files.isDirectory(dir.resolve("node_modules"))) {
                 progress.accept("reference: npm ci in " + dir + " ...");
-                exec(List.of("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"), dir, "npm ci");
+                exec(List.of("npm", "ci", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"), dir, "npm ci");
             }
         } catch (IOException e) {
             throw new ModelException(dir + ": cannot set up the reference runtime (" + e.getMessage() + ")", e);
