@@ -1,6 +1,6 @@
 """A diffusion backend that asks Vigil about every image before returning it.
 
-Run a Vigil server, then:  python3 examples/diffusion_backend.py --address 127.0.0.1:7070 "a cat"
+Run a Vigil server, then:  python3 examples/diffusion_backend.py --address 127.0.0.1:7461 "a cat"
 
 There is no diffusion model here: ``stub_diffusion_model`` is a STAND-IN for the model call and
 paints a gradient from the prompt. Everything around it is how a real backend would use Vigil:
@@ -79,7 +79,7 @@ class CheckedGenerator:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("prompts", nargs="*", default=["a lighthouse at dusk"], help="prompts to generate")
-    parser.add_argument("--address", default="127.0.0.1:7070", help="Vigil server: host:port or unix:/path")
+    parser.add_argument("--address", default="127.0.0.1:7461", help="Vigil server: host:port or unix:/path")
     parser.add_argument("--token", default="", help="token the server requires, if any")
     parser.add_argument("--edit-of", type=Path, help="a photo (PNG/JPEG) that each prompt edits")
     parser.add_argument("--out", type=Path, default=Path("."), help="where allowed images are written")
