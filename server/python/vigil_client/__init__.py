@@ -1,7 +1,7 @@
 """Python client for Vigil, the image-safety gate: ask it before returning a generated image.
 
 >>> from vigil_client import VigilClient
->>> with VigilClient("127.0.0.1:7070") as vigil:          # doctest: +SKIP
+>>> with VigilClient("127.0.0.1:7461") as vigil:          # doctest: +SKIP
 ...     verdict = vigil.score(png_bytes)
 ...     if verdict.allowed:
 ...         return png_bytes
