@@ -3,6 +3,7 @@ package dev.vigil.client;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.protocol.VerdictFrame;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -53,7 +54,8 @@ public record ClientVerdict(Decision decision, boolean failedClosed, String rule
      * The verdict for a VERDICT frame. The JSON only adds detail: when it cannot be read the
      * decision still stands, and the reason says the details were unreadable.
      */
-    static ClientVerdict fromServer(Decision decision, boolean failedClosed, String json) {
+    static ClientVerdict fromServer(VerdictFrame frame) {
+        String json = frame.json();
         String rule = "";
         String reason = "";
         Map<String, Double> signals = new LinkedHashMap<>();
@@ -71,6 +73,6 @@ public record ClientVerdict(Decision decision, boolean failedClosed, String rule
         } catch (JsonProcessingException e) {
             reason = "unreadable verdict details: " + e.getOriginalMessage();
         }
-        return new ClientVerdict(decision, failedClosed, rule, reason, signals, null, json);
+        return new ClientVerdict(Decision.of(frame.decision()), frame.failedClosed(), rule, reason, signals, null, json);
     }
 }
