@@ -2,6 +2,7 @@ package dev.vigil.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,16 +10,18 @@ import dev.vigil.protocol.ErrorFrame;
 import dev.vigil.protocol.FrameEncoder;
 import dev.vigil.protocol.ImageData;
 import dev.vigil.protocol.ScoreFrame;
+import dev.vigil.protocol.VerdictFrame;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
  * The client's public types against dev.vigil.protocol's, which put them on the wire: images,
- * pixel formats, decisions and error codes. The shared codec's own bytes are
+ * pixel formats, decisions, error codes and verdict details. The shared codec's own bytes are
  * checked in server/protocol (HandWrittenVectorsTest); here, that the client hands it the right
  * values. Expected bytes are written out by hand from the spec.
  */
@@ -84,6 +87,28 @@ class ProtocolMappingTest {
         assertTrue(ErrorCode.CONNECTION_FAILED.clientSide() && ErrorCode.CONNECTION_FAILED.retryable());
         assertTrue(ErrorCode.TIMEOUT.clientSide() && !ErrorCode.TIMEOUT.retryable());
         assertTrue(ErrorCode.CLIENT_CLOSED.clientSide() && !ErrorCode.CLIENT_CLOSED.retryable());
+    }
+
+    @Test
+    void verdictDetailsAreReadButNeverOverruleTheDecisionByte() {
+        ClientVerdict v = ClientVerdict.fromServer(new VerdictFrame(3, dev.vigil.protocol.Decision.REVIEW, false,
+                "{\"decision\":\"REVIEW\",\"rule\":\"suggestive\",\"reason\":\"suggestive 0.7 >= 0.6\",\"signals\":{\"suggestive\":0.7,"
+                        + "\"faces\":null},\"added_by_a_newer_server\":1}"));
+        assertEquals(Decision.REVIEW, v.decision());
+        assertEquals("suggestive", v.rule());
+        assertEquals("suggestive 0.7 >= 0.6", v.reason());
+        assertEquals(Map.of("suggestive", 0.7), v.signals());
+
+        ClientVerdict unreadable = ClientVerdict.fromServer(new VerdictFrame(4, dev.vigil.protocol.Decision.ALLOW, false, "{\"rule\":"));
+        assertEquals(Decision.ALLOW, unreadable.decision());
+        assertTrue(unreadable.reason().startsWith("unreadable verdict json: "), unreadable.reason());
+        assertEquals("{\"rule\":", unreadable.detailsJson());
+
+        ClientVerdict bare = ClientVerdict.fromServer(new VerdictFrame(5, dev.vigil.protocol.Decision.BLOCK, true, ""));
+        assertEquals(Decision.BLOCK, bare.decision());
+        assertTrue(bare.failedClosed());
+        assertEquals("", bare.reason());
+        assertNull(bare.error(), "the server decided; the client did not fail");
     }
 
     private static String hex(ScoreFrame frame) {
