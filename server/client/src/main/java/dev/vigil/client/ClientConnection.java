@@ -1,5 +1,17 @@
 package dev.vigil.client;
 
+import dev.vigil.protocol.CancelFrame;
+import dev.vigil.protocol.ErrorFrame;
+import dev.vigil.protocol.Frame;
+import dev.vigil.protocol.FrameEncoder;
+import dev.vigil.protocol.FrameType;
+import dev.vigil.protocol.GoAwayFrame;
+import dev.vigil.protocol.HelloFrame;
+import dev.vigil.protocol.HelloOkFrame;
+import dev.vigil.protocol.PingFrame;
+import dev.vigil.protocol.PongFrame;
+import dev.vigil.protocol.ProtocolVersion;
+import dev.vigil.protocol.VerdictFrame;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -21,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Owned by its {@link ConnectionSlot}. State is confined to the channel's event loop;
  * {@link #send}, {@link #cancel} and {@link #close} may be called from any thread.
  */
-final class ClientConnection extends SimpleChannelInboundHandler<ClientFrames.ServerFrame> {
+final class ClientConnection extends SimpleChannelInboundHandler<Frame> {
     private final ConnectionSlot slot;
     private final CompletableFuture<ClientConnection> ready;
     private final String token;
@@ -33,17 +45,17 @@ final class ClientConnection extends SimpleChannelInboundHandler<ClientFrames.Se
     private long nextRequestId = 1;
     private ScheduledFuture<?> handshakeTimer;
     /** Why the connection ended: the first server ERROR with id 0, exception or violation. Event loop only. */
-    private ClientFrames.ErrorFrame connectionError;
+    private ErrorFrame connectionError;
     private String closeReason;
 
     private volatile ChannelHandlerContext ctx;
-    private volatile ClientFrames.HelloOk hello;
+    private volatile HelloOkFrame hello;
     private volatile boolean goingAway;
     private volatile int inFlightCount;
 
     ClientConnection(ConnectionSlot slot, CompletableFuture<ClientConnection> ready, String token, String clientName,
                      long handshakeTimeoutNanos) {
-        super(ClientFrames.ServerFrame.class);
+        super(Frame.class);
         this.slot = slot;
         this.ready = ready;
         this.token = token;
@@ -64,7 +76,7 @@ final class ClientConnection extends SimpleChannelInboundHandler<ClientFrames.Se
 
     /** True when the server's max_in_flight leaves room for one more request (a hint; {@link #send} decides). */
     boolean hasCapacity() {
-        ClientFrames.HelloOk h = hello;
+        HelloOkFrame h = hello;
         return h != null && (h.maxInFlight() == 0 || inFlightCount < h.maxInFlight());
     }
 
@@ -84,7 +96,7 @@ final class ClientConnection extends SimpleChannelInboundHandler<ClientFrames.Se
                 if (inFlight.remove(id) != null) {
                     inFlightCount = inFlight.size();
                     if (ctx.channel().isActive()) {
-                        ctx.writeAndFlush(ClientFrames.cancel(ctx.alloc(), id));
+                        ctx.writeAndFlush(new CancelFrame(id));
                     }
                     closeIfDrained();
                 }
@@ -108,7 +120,7 @@ final class ClientConnection extends SimpleChannelInboundHandler<ClientFrames.Se
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        ctx.writeAndFlush(ClientFrames.hello(ctx.alloc(), token, clientName));
+        ctx.writeAndFlush(new HelloFrame(ProtocolVersion.MIN, ProtocolVersion.MAX, token, clientName));
         handshakeTimer = ctx.executor().schedule(() -> {
             if (hello == null) {
                 closeWith("no HELLO_OK within " + TimeUnit.NANOSECONDS.toMillis(handshakeTimeoutNanos) + " ms");
@@ -118,36 +130,40 @@ final class ClientConnection extends SimpleChannelInboundHandler<ClientFrames.Se
     }
 
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, ClientFrames.ServerFrame frame) {
-        if (frame instanceof ClientFrames.ErrorFrame error) {
+    protected void channelRead0(ChannelHandlerContext ctx, Frame frame) {
+        if (frame.type().direction() == FrameType.Direction.CLIENT_TO_SERVER) {
+            // The shared decoder reads either side's frames; a server sends none of these.
+            closeWith("protocol violation: type: " + frame.type().describe() + " (expected: a frame servers send)");
+        } else if (frame instanceof ErrorFrame error) {
             onError(error);
         } else if (hello == null) {
-            if (frame instanceof ClientFrames.HelloOk helloOk) {
+            if (frame instanceof HelloOkFrame helloOk) {
                 onHelloOk(helloOk);
             } else {
-                closeWith("protocol violation: " + frame.getClass().getSimpleName() + " before HELLO_OK");
+                closeWith("protocol violation: " + frame.type().describe() + " before HELLO_OK");
             }
-        } else if (frame instanceof ClientFrames.VerdictFrame verdict) {
+        } else if (frame instanceof VerdictFrame verdict) {
             ScoreExchange exchange = remove(verdict.requestId());
             if (exchange != null) {
-                exchange.verdict(ClientVerdict.fromServer(verdict.decision(), verdict.failedClosed(), verdict.json()));
+                exchange.verdict(ClientVerdict.fromServer(verdict));
             }
-        } else if (frame instanceof ClientFrames.Ping ping) {
-            ctx.writeAndFlush(ClientFrames.pingOrPong(ctx.alloc(), ClientFrames.PONG, ping.requestId(), ping.opaque()));
-        } else if (frame instanceof ClientFrames.GoAway goAway) {
+        } else if (frame instanceof PingFrame ping) {
+            ctx.writeAndFlush(new PongFrame(ping.requestId(), ping.opaque()));
+        } else if (frame instanceof GoAwayFrame goAway) {
             goingAway = true;
             closeReason = "GOAWAY: " + goAway.reason();
             slot.goAway(this);
             closeIfDrained();
-        } else if (frame instanceof ClientFrames.HelloOk) {
+        } else if (frame instanceof HelloOkFrame) {
             closeWith("protocol violation: a second HELLO_OK");
         }
         // PONG: nothing to do; this client does not ping.
     }
 
-    private void onHelloOk(ClientFrames.HelloOk helloOk) {
-        if (helloOk.version() != ClientFrames.VERSION) {
-            closeWith("protocol violation: HELLO_OK version: " + helloOk.version() + " (expected: " + ClientFrames.VERSION + ")");
+    private void onHelloOk(HelloOkFrame helloOk) {
+        if (helloOk.version() < ProtocolVersion.MIN || helloOk.version() > ProtocolVersion.MAX) {
+            closeWith("protocol violation: HELLO_OK version: " + helloOk.version() + " (expected: " + ProtocolVersion.MIN + ".."
+                    + ProtocolVersion.MAX + ", as offered)");
             return;
         }
         hello = helloOk;
@@ -155,8 +171,8 @@ final class ClientConnection extends SimpleChannelInboundHandler<ClientFrames.Se
         slot.ready(this);
     }
 
-    private void onError(ClientFrames.ErrorFrame error) {
-        ErrorCode code = ErrorCode.ofWire(error.code());
+    private void onError(ErrorFrame error) {
+        ErrorCode code = ErrorCode.of(error.errorCode());
         String message = code == ErrorCode.UNKNOWN ? "code " + error.code() + ": " + error.message() : error.message();
         if (error.requestId() == 0) {
             // A connection-level error: the server closes the connection after it.
@@ -180,7 +196,7 @@ final class ClientConnection extends SimpleChannelInboundHandler<ClientFrames.Se
         String why = closeReason != null ? closeReason : "closed by the server";
         if (hello == null) {
             if (connectionError != null) {
-                ErrorCode code = ErrorCode.ofWire(connectionError.code());
+                ErrorCode code = ErrorCode.of(connectionError.errorCode());
                 slot.connectFailed(this, code, connectionError.retryable(), "server refused the connection: " + why);
             } else {
                 slot.connectFailed(this, ErrorCode.CONNECTION_FAILED, true, "connection ended before HELLO_OK: " + why);
@@ -212,19 +228,26 @@ final class ClientConnection extends SimpleChannelInboundHandler<ClientFrames.Se
                     "connection " + (goingAway ? "going away" : "closed") + " before the request was sent");
             return;
         }
-        ClientFrames.HelloOk limits = hello;
+        HelloOkFrame limits = hello;
         if (limits.maxInFlight() > 0 && inFlight.size() >= limits.maxInFlight()) {
             exchange.attemptFailed(ErrorCode.OVERLOADED, true,
                     "requests in flight: " + inFlight.size() + " (expected: < max_in_flight " + limits.maxInFlight() + ")");
             return;
         }
-        String overLimit = exchange.overLimits(limits);
+        long id = nextRequestId++;
+        ByteBuf frame;
+        try {
+            frame = FrameEncoder.encode(ctx.alloc(), exchange.frame(id));
+        } catch (IllegalArgumentException e) {
+            exchange.attemptFailed(ErrorCode.BAD_REQUEST, false, e.getMessage());
+            return;
+        }
+        String overLimit = exchange.overLimits(limits, frame);
         if (overLimit != null) {
+            frame.release();
             exchange.attemptFailed(ErrorCode.BAD_REQUEST, false, overLimit);
             return;
         }
-        long id = nextRequestId++;
-        ByteBuf frame = exchange.encode(ctx.alloc(), id);
         inFlight.put(id, exchange);
         inFlightCount = inFlight.size();
         exchange.sent(this, id);

@@ -1,8 +1,7 @@
 package dev.vigil.client;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.protocol.VerdictDetails;
+import dev.vigil.protocol.VerdictFrame;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -26,8 +25,6 @@ import java.util.Objects;
  */
 public record ClientVerdict(Decision decision, boolean failedClosed, String rule, String reason, Map<String, Double> signals,
                             ErrorCode error, String detailsJson) {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     public ClientVerdict {
         Objects.requireNonNull(decision, "decision");
         rule = rule == null ? "" : rule;
@@ -53,24 +50,26 @@ public record ClientVerdict(Decision decision, boolean failedClosed, String rule
      * The verdict for a VERDICT frame. The JSON only adds detail: when it cannot be read the
      * decision still stands, and the reason says the details were unreadable.
      */
-    static ClientVerdict fromServer(Decision decision, boolean failedClosed, String json) {
+    static ClientVerdict fromServer(VerdictFrame frame) {
         String rule = "";
         String reason = "";
         Map<String, Double> signals = new LinkedHashMap<>();
-        try {
-            JsonNode root = json.isEmpty() ? null : JSON.readTree(json);
-            if (root != null && root.isObject()) {
-                rule = root.path("rule").asText("");
-                reason = root.path("reason").asText("");
-                root.path("signals").fields().forEachRemaining(e -> {
-                    if (e.getValue().isNumber()) {
-                        signals.put(e.getKey(), e.getValue().doubleValue());
-                    }
-                });
+        if (!frame.json().isEmpty()) {
+            try {
+                VerdictDetails details = frame.details();
+                rule = details.rule();
+                reason = details.reason();
+                if (details.signals() != null) {
+                    details.signals().forEach((name, value) -> {
+                        if (value != null) {
+                            signals.put(name, value);
+                        }
+                    });
+                }
+            } catch (IllegalArgumentException e) {
+                reason = "unreadable " + e.getMessage();
             }
-        } catch (JsonProcessingException e) {
-            reason = "unreadable verdict details: " + e.getOriginalMessage();
         }
-        return new ClientVerdict(decision, failedClosed, rule, reason, signals, null, json);
+        return new ClientVerdict(Decision.of(frame.decision()), frame.failedClosed(), rule, reason, signals, null, frame.json());
     }
 }

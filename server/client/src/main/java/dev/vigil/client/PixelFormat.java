@@ -1,24 +1,28 @@
 package dev.vigil.client;
 
-/** Layout of raw 8-bit interleaved pixels: channel order and count, with the SCORE frame's pixel_format byte. */
+import dev.vigil.protocol.ImageData;
+
+/** Layout of raw 8-bit interleaved pixels: channel order and count. */
 public enum PixelFormat {
-    RGB(1, 3), BGR(2, 3), RGBA(3, 4), BGRA(4, 4), GRAY(5, 1);
+    RGB(ImageData.PixelFormat.RGB),
+    BGR(ImageData.PixelFormat.BGR),
+    RGBA(ImageData.PixelFormat.RGBA),
+    BGRA(ImageData.PixelFormat.BGRA),
+    GRAY(ImageData.PixelFormat.GRAY);
 
-    private final int wireValue;
-    private final int channels;
+    private final ImageData.PixelFormat protocolFormat;
 
-    PixelFormat(int wireValue, int channels) {
-        this.wireValue = wireValue;
-        this.channels = channels;
-    }
-
-    /** The pixel_format byte of a raw image on the wire. */
-    public int wireValue() {
-        return wireValue;
+    PixelFormat(ImageData.PixelFormat protocolFormat) {
+        this.protocolFormat = protocolFormat;
     }
 
     /** Bytes per pixel. */
     public int channels() {
-        return channels;
+        return protocolFormat.channels();
+    }
+
+    /** The same layout as the protocol names it (and numbers it on the wire). */
+    ImageData.PixelFormat protocolFormat() {
+        return protocolFormat;
     }
 }

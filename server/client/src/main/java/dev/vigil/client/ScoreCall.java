@@ -1,5 +1,6 @@
 package dev.vigil.client;
 
+import dev.vigil.protocol.FrameLayout;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
@@ -16,15 +17,15 @@ import java.util.Objects;
  *                client's default ({@code optTimeout}). Past it the verdict is a fail-closed BLOCK
  */
 public record ScoreCall(ClientImage image, ClientImage source, String policy, Duration timeout) {
-    /** Longest timeout the SCORE frame's u32 timeout_ms can carry. */
-    static final long MAX_TIMEOUT_MS = 0xFFFF_FFFFL;
+    /** Longest timeout the SCORE frame's timeout_ms carries: a u32, but at most 2^31 - 1 in version 1. */
+    static final long MAX_TIMEOUT_MS = Integer.MAX_VALUE;
 
     public ScoreCall {
         Objects.requireNonNull(image, "image");
         policy = policy == null ? "" : policy;
         int policyBytes = policy.getBytes(StandardCharsets.UTF_8).length;
-        if (policyBytes > ClientFrames.MAX_STRING_BYTES) {
-            throw new IllegalArgumentException("policy: " + policyBytes + " bytes (expected: <= " + ClientFrames.MAX_STRING_BYTES + ")");
+        if (policyBytes > FrameLayout.MAX_STRING_BYTES) {
+            throw new IllegalArgumentException("policy: " + policyBytes + " bytes (expected: <= " + FrameLayout.MAX_STRING_BYTES + ")");
         }
         if (timeout != null && (timeout.isNegative() || timeout.isZero() || timeout.toMillis() > MAX_TIMEOUT_MS)) {
             throw new IllegalArgumentException("timeout: " + timeout + " (expected: > 0 and <= " + MAX_TIMEOUT_MS + " ms)");

@@ -1,7 +1,10 @@
 package dev.vigil.client;
 
+import dev.vigil.protocol.FrameLayout;
+import dev.vigil.protocol.HelloOkFrame;
+import dev.vigil.protocol.ImageData;
+import dev.vigil.protocol.ScoreFrame;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Future;
@@ -21,7 +24,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class ScoreExchange {
     private final VigilClient client;
     private final ScoreCall call;
-    private final byte[] policyUtf8;
+    /** The call's images as the protocol sees them: views of the caller's bytes, made once for every attempt. */
+    private final ImageData image;
+    private final ImageData source;
     private final long timeoutNanos;
     private final long deadlineNanos;
     private final CompletableFuture<ClientVerdict> result = new CompletableFuture<>();
@@ -36,7 +41,8 @@ final class ScoreExchange {
     ScoreExchange(VigilClient client, ScoreCall call, long timeoutNanos) {
         this.client = client;
         this.call = call;
-        this.policyUtf8 = ClientFrames.utf8("policy", call.policy());
+        this.image = imageData(call.image());
+        this.source = call.source() == null ? null : imageData(call.source());
         this.timeoutNanos = timeoutNanos;
         this.deadlineNanos = System.nanoTime() + timeoutNanos;
     }
@@ -91,15 +97,18 @@ final class ScoreExchange {
     }
 
     /** The SCORE frame for this call under {@code requestId}, carrying the time left as its timeout. */
-    ByteBuf encode(ByteBufAllocator alloc, long requestId) {
+    ScoreFrame frame(long requestId) {
         long remainingMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime() + 999_999));
-        return ClientFrames.score(alloc, requestId, Math.min(remainingMillis, ScoreCall.MAX_TIMEOUT_MS), policyUtf8, call.image(),
-                call.source());
+        return new ScoreFrame(requestId, (int) Math.min(remainingMillis, ScoreCall.MAX_TIMEOUT_MS), call.policy(), image, source);
     }
 
-    /** Why the server would refuse this call under the limits it announced, or null when it fits. */
-    String overLimits(ClientFrames.HelloOk limits) {
-        long length = ClientFrames.scoreLength(policyUtf8, call.image(), call.source());
+    /**
+     * Why the server would refuse this call under the limits it announced, or null when it fits.
+     *
+     * @param frame this call's SCORE as encoded, whose length field is checked against max_frame
+     */
+    String overLimits(HelloOkFrame limits, ByteBuf frame) {
+        long length = frame.getUnsignedInt(FrameLayout.LENGTH_OFFSET);
         if (length > limits.maxFrame()) {
             return "frame length: " + length + " (expected: <= max_frame " + limits.maxFrame() + ")";
         }
@@ -155,6 +164,14 @@ final class ScoreExchange {
         } else {
             result.complete(ClientVerdict.failClosed(code, message));
         }
+    }
+
+    /** The protocol's view of {@code image}: the same bytes, not copied. */
+    static ImageData imageData(ClientImage image) {
+        if (image instanceof ClientImage.Raw raw) {
+            return new ImageData.Raw(raw.format().protocolFormat(), raw.width(), raw.height(), raw.rowStride(), raw.pixels());
+        }
+        return new ImageData.Encoded(((ClientImage.Encoded) image).bytes());
     }
 
     private static Throwable unwrap(Throwable error) {

@@ -1,5 +1,7 @@
 package dev.vigil.client;
 
+import dev.vigil.protocol.FrameDecoder;
+import dev.vigil.protocol.FrameEncoder;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -50,7 +52,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class VigilClient implements AutoCloseable {
     /** Largest server frame accepted; the server's answers are verdicts of a few KiB. */
-    static final long MAX_SERVER_FRAME = 16L << 20;
+    static final int MAX_SERVER_FRAME = 16 << 20;
 
     // Copied from the builder, which stays the caller's to change.
     private final Duration timeout;
@@ -226,7 +228,8 @@ public final class VigilClient implements AutoCloseable {
                     handler.setHandshakeTimeoutMillis(connectTimeout.toMillis());
                     ch.pipeline().addLast("tls", handler);
                 }
-                ch.pipeline().addLast("frames", new ClientFrameDecoder(MAX_SERVER_FRAME));
+                ch.pipeline().addLast("decoder", new FrameDecoder(MAX_SERVER_FRAME));
+                ch.pipeline().addLast("encoder", FrameEncoder.INSTANCE);
                 ch.pipeline().addLast("connection", connection);
             }
         }).connect(address);

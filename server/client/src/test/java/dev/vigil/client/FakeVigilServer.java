@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A Vigil server for tests, speaking server/PROTOCOL.md with its own parsing (independent of
- * the client's {@code ClientFrames}): it answers HELLO itself and hands every SCORE to the test,
+ * {@code dev.vigil.protocol}'s codec, which the client uses): it answers HELLO itself and hands every SCORE to the test,
  * which answers it (verdict, error, closing the connection) in whatever order it likes. Records
  * what the client sent. Thread-safe; close it.
  */
@@ -53,6 +53,7 @@ final class FakeVigilServer implements AutoCloseable {
     private final AtomicInteger connectionCount = new AtomicInteger();
     private final Channel serverChannel;
     private volatile String requiredToken;
+    private volatile long maxFrame = 33558528;
     private volatile long maxInFlight = 1024;
     private volatile long maxImageBytes = 32L << 20;
 
@@ -106,6 +107,12 @@ final class FakeVigilServer implements AutoCloseable {
             send(connection, frame(0x12, requestId, Unpooled.buffer().writeShort(code).writeByte(retryable ? 1 : 0).writeBytes(string(message))));
         }
 
+        /** Answers with a frame of any type under this request's id, e.g. one only a client may send. */
+        void answerWith(int type, ByteBuf payload) {
+            answered();
+            send(connection, frame(type, requestId, payload));
+        }
+
         void closeConnection() {
             connections.get(connection).close().syncUninterruptibly();
         }
@@ -148,6 +155,11 @@ final class FakeVigilServer implements AutoCloseable {
 
     FakeVigilServer requireToken(String token) {
         this.requiredToken = token;
+        return this;
+    }
+
+    FakeVigilServer maxFrame(long limit) {
+        this.maxFrame = limit;
         return this;
     }
 
@@ -258,7 +270,7 @@ final class FakeVigilServer implements AutoCloseable {
                     return;
                 }
                 helloDone = true;
-                ctx.writeAndFlush(frame(0x02, 0, Unpooled.buffer().writeShort(1).writeInt(33558528).writeInt((int) maxInFlight)
+                ctx.writeAndFlush(frame(0x02, 0, Unpooled.buffer().writeShort(1).writeInt((int) maxFrame).writeInt((int) maxInFlight)
                         .writeInt((int) maxImageBytes).writeBytes(string("fake-vigil"))));
                 return;
             }

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.epoll.Epoll;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
@@ -282,6 +283,18 @@ class VigilClientTest {
     }
 
     @Test
+    void aFrameOnlyClientsSendEndsTheConnection() throws Exception {
+        FakeVigilServer server = server(FakeVigilServer.tcp());
+        VigilClient client = client(VigilClient.builder().setAddress("127.0.0.1", server.port()).optMaxAttempts(1));
+        CompletableFuture<ClientVerdict> future = client.score(ScoreCall.of(png()));
+        server.nextScore().answerWith(0x30, Unpooled.buffer()); // CANCEL, from the server
+        ClientVerdict v = get(future);
+        assertEquals(Decision.BLOCK, v.decision());
+        assertEquals(ErrorCode.CONNECTION_FAILED, v.error());
+        assertTrue(v.reason().contains("protocol violation: type: 0x30 CANCEL (expected: a frame servers send)"), v.reason());
+    }
+
+    @Test
     void rawPixelsAndSourceImageGoOnTheWireAsTheSpecSays() throws Exception {
         FakeVigilServer server = server(FakeVigilServer.tcp());
         VigilClient client = client(VigilClient.builder().setAddress("127.0.0.1", server.port()));
@@ -316,6 +329,21 @@ class VigilClientTest {
         assertEquals(ErrorCode.BAD_REQUEST, v.error());
         assertEquals("BAD_REQUEST: image.byte_length: 9 (expected: <= max_image_bytes 8)", v.reason());
         assertTrue(server.scores.isEmpty());
+    }
+
+    @Test
+    void frameOverTheServersMaxFrameIsRefusedBeforeSending() throws Exception {
+        FakeVigilServer server = server(FakeVigilServer.tcp().maxFrame(40));
+        VigilClient client = client(VigilClient.builder().setAddress("127.0.0.1", server.port()));
+        ClientVerdict v = get(client.score(ScoreCall.of(ClientImage.encoded(new byte[30]))));
+        assertEquals(ErrorCode.BAD_REQUEST, v.error());
+        // 12 header bytes after the length, timeout_ms 4, policy 2 + 0, image 1 + 4 + 30, has_source 1
+        assertEquals("BAD_REQUEST: frame length: 54 (expected: <= max_frame 40)", v.reason());
+        assertTrue(server.scores.isEmpty());
+        // 16 image bytes make a length of exactly 40: sent.
+        CompletableFuture<ClientVerdict> fits = client.score(ScoreCall.of(ClientImage.encoded(new byte[16])));
+        server.nextScore().allow("fits");
+        assertEquals(Decision.ALLOW, get(fits).decision());
     }
 
     @Test
