@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
         subcommands = {ThroughputCommand.class, JmhCommand.class, PeersCommand.class, CommandLine.HelpCommand.class})
 public final class BenchCommand {
     /** The one JSON writer of the bench commands: indented, keys as the result records declare them. */
-    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     public static void main(String[] args) {
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
