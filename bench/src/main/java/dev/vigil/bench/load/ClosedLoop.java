@@ -21,9 +21,10 @@ import org.HdrHistogram.Histogram;
  * Coordinated omission: a closed loop sends nothing while the server stalls, so one slow answer
  * stands for every request the client would have sent meanwhile. Each answer is recorded with
  * {@link LatencyRecorder#recordWithExpectedInterval}: the interval a client is expected to send
- * at is {@code --expected-interval-ms} when given, else the median latency of the warm-up (the
- * pace the clients kept while the server kept up). Without either there is no correction, and
- * the report says so. One instance runs once; not for reuse.
+ * at is {@code --expected-interval-ms} when given, else the median latency of the requests sent
+ * in the second half of the warm-up (the pace the clients kept once the first, cold calls were
+ * over). Without either there is no correction, and the report says so. One instance runs
+ * once; not for reuse.
  */
 public final class ClosedLoop {
     private final LoadTarget target;
@@ -43,6 +44,8 @@ public final class ClosedLoop {
     private long intervalNanos = -1;
     private long warmupAnswers;
     private volatile boolean stoppedByCount;
+    /** Requests sent from here on, before the window, set the expected interval. */
+    private final long warmupSecondHalf;
     private final long windowStart;
     private final long windowEnd;
 
@@ -63,7 +66,9 @@ public final class ClosedLoop {
         this.expectedInterval = expectedInterval;
         this.budget = new AtomicLong(window.maxRequests());
         this.chainsEnded = new CountDownLatch(clients);
-        this.windowStart = System.nanoTime() + window.warmup().toNanos();
+        long start = System.nanoTime();
+        this.warmupSecondHalf = start + window.warmup().toNanos() / 2;
+        this.windowStart = start + window.warmup().toNanos();
         this.windowEnd = windowStart + window.measured().toNanos();
     }
 
@@ -101,10 +106,10 @@ public final class ClosedLoop {
 
     private String correction(long interval) {
         if (interval <= 0) {
-            return "none: no warm-up answer to estimate the interval clients send at (give --warmup or --expected-interval-ms)";
+            return "none: no answer in the second half of the warm-up to estimate the interval clients send at (give a longer --warmup or --expected-interval-ms)";
         }
         String source = expectedInterval != null ? "given with --expected-interval-ms"
-                : "the median latency of " + warmupAnswers + " warm-up answers";
+                : "the median latency of " + warmupAnswers + " answers from the second half of the warm-up";
         return String.format("closed loop: each client expected to send every %.2f ms (%s); a slower answer also records the requests it held back",
                 interval / 1e6, source);
     }
@@ -164,7 +169,7 @@ public final class ClosedLoop {
             tally.verdictInWindow();
         }
         if (!inWindow) {
-            if (answer.outcome() != Outcome.ERROR) {
+            if (answer.outcome() != Outcome.ERROR && sent >= warmupSecondHalf) {
                 warmupLatency.recordWithExpectedInterval(sent, now, 0);
             }
             return;
@@ -174,7 +179,7 @@ public final class ClosedLoop {
         }
     }
 
-    /** The given interval, else the warm-up's median latency, fixed by the first answer that asks; 0 when neither is known. */
+    /** The given interval, else the late warm-up's median latency, fixed by the first answer that asks; 0 when neither is known. */
     private long expectedIntervalNanos() {
         if (expectedInterval != null) {
             return expectedInterval.toNanos();

@@ -14,7 +14,9 @@ import java.util.List;
  * <li>its throughput (verdicts per second) is at least {@code 1 - throughputTolerance} of the
  *     offered rate (default 95%): the server answers what it is sent, it is not queueing it;</li>
  * <li>its p99 (coordinated-omission corrected) is at most {@code p99Factor} times the baseline
- *     p99, the p99 of the sweep's lowest offered rate (default 3x);</li>
+ *     (default 3x): the low-load p99, taken as the smallest p99 of any step. That is normally
+ *     the lowest rate's; the minimum keeps a first step slowed by a cold JIT or a neighbour's
+ *     build from raising the bar;</li>
  * <li>at most {@code maxFailedFraction} of its requests got no proper verdict: errors, fail-closed
  *     verdicts, unsent or unfinished (default 1%).</li>
  * </ol>
@@ -25,7 +27,7 @@ import java.util.List;
  * @param offeredPerSecond    the knee's offered rate; null when none
  * @param throughputPerSecond the throughput achieved there
  * @param p99Ms               its p99
- * @param baselineP99Ms       the lowest step's p99
+ * @param baselineP99Ms       the low-load p99: the smallest p99 of the steps
  * @param criteria            what qualified a step
  * @param qualifying          offered rates of every step that qualified, ascending
  * @param reason              when there is no knee, why
@@ -86,12 +88,10 @@ public record Knee(
         }
         List<LoadResult> sorted = new ArrayList<>(steps);
         sorted.sort(Comparator.comparingDouble(LoadResult::offeredPerSecond));
-        LoadResult lowest = sorted.get(0);
-        if (lowest.latency().count() == 0) {
-            return new Knee(null, null, null, null, criteria, List.of(),
-                    "the lowest offered rate (" + lowest.offeredPerSecond() + "/s) got no verdict, so there is no baseline p99");
+        double baseline = sorted.stream().filter(r -> r.latency().count() > 0).mapToDouble(r -> r.latency().p99()).min().orElse(-1);
+        if (baseline < 0) {
+            return new Knee(null, null, null, null, criteria, List.of(), "no step got a verdict, so there is no baseline p99");
         }
-        double baseline = lowest.latency().p99();
         List<Double> qualifying = new ArrayList<>();
         LoadResult knee = null;
         for (LoadResult step : sorted) {

@@ -63,19 +63,19 @@ public record SweepResult(
     /** The steps as an aligned table, the knee marked, then the knee line. */
     public String table() {
         StringBuilder s = new StringBuilder();
-        s.append(String.format("%10s %10s %9s %9s %9s %9s %9s %7s %7s  %s%n", "offered/s", "verdicts/s", "p50 ms", "p90 ms", "p99 ms",
-                "p99.9 ms", "max ms", "errors", "f-c", ""));
+        s.append(String.format("%10s %10s %9s %9s %9s %9s %9s %10s %11s  %s%n", "offered/s", "verdicts/s", "p50 ms", "p90 ms", "p99 ms",
+                "p99.9 ms", "max ms", "no-verdict", "fail-closed", ""));
         for (LoadResult r : steps) {
             LatencySummary l = r.latency();
             String mark = knee.offeredPerSecond() != null && knee.offeredPerSecond().equals(r.offeredPerSecond()) ? "<- knee"
                     : qualifies(r) ? "ok" : "";
-            s.append(String.format("%10s %10.1f %9.2f %9.2f %9.2f %9.2f %9.2f %7d %7d  %s%n", number(r.offeredPerSecond()), r.throughputPerSecond(),
+            s.append(String.format("%10s %10.1f %9.2f %9.2f %9.2f %9.2f %9.2f %10d %11d  %s%n", number(r.offeredPerSecond()), r.throughputPerSecond(),
                     l.p50(), l.p90(), l.p99(), l.p999(), l.max(), r.withoutVerdict(), r.failedClosed(), mark));
         }
         if (stoppedEarly != null) {
             s.append("stopped early: ").append(stoppedEarly).append('\n');
         }
-        s.append(describeKnee());
+        s.append(describeKnee()).append('\n');
         return s.toString();
     }
 
