@@ -40,8 +40,8 @@ public final class ClosedLoop {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final CountDownLatch chainsEnded;
     private final Object intervalLock = new Object();
-    /** Nanoseconds; -1 until the first answer of the window asks for it. Guarded by intervalLock. */
-    private long intervalNanos = -1;
+    /** Nanoseconds; -1 until the first answer of the window asks for it. Written under intervalLock, once. */
+    private volatile long intervalNanos = -1;
     private long warmupAnswers;
     private volatile boolean stoppedByCount;
     /** Requests sent from here on, before the window, set the expected interval. */
@@ -183,6 +183,10 @@ public final class ClosedLoop {
     private long expectedIntervalNanos() {
         if (expectedInterval != null) {
             return expectedInterval.toNanos();
+        }
+        long known = intervalNanos;
+        if (known >= 0) {
+            return known;
         }
         synchronized (intervalLock) {
             if (intervalNanos < 0) {

@@ -10,7 +10,8 @@ import java.util.function.ToDoubleFunction;
  * (verdicts/s) across, corrected latency down a log scale, one line per percentile (p50, p90,
  * p99, p99.9) through the steps in offered order, and the knee as a dashed vertical line.
  * Past saturation the throughput stops growing while latency climbs, so the lines turn upward
- * (or back) there. Steps without a verdict are left out. Stateless.
+ * (or back) there; each step is labelled with its offered rate. Steps without a verdict are
+ * left out. Stateless.
  */
 public final class SweepPlot {
     private static final int WIDTH = 800;
@@ -50,8 +51,9 @@ public final class SweepPlot {
             yHigh = Math.max(yHigh, Math.max(r.latency().p999(), r.latency().p50()));
         }
         xMax = niceCeiling(xMax * 1.05);
-        double decadeLow = points.isEmpty() ? 0 : Math.floor(Math.log10(yLow));
-        double decadeHigh = points.isEmpty() ? 1 : Math.max(decadeLow + 1, Math.ceil(Math.log10(Math.max(yHigh, 0.001))));
+        // the y range runs between 1-2-5 values around the data (log10 of them), at least a factor of 10
+        double decadeLow = points.isEmpty() ? 0 : Math.log10(oneTwoFive(yLow, false));
+        double decadeHigh = points.isEmpty() ? 1 : Math.max(decadeLow + 1, Math.log10(oneTwoFive(Math.max(yHigh, 0.001), true)));
 
         StringBuilder s = new StringBuilder();
         s.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
@@ -67,12 +69,12 @@ public final class SweepPlot {
             s.append(line(px, TOP, px, BOTTOM, "#eee", null));
             s.append(text(px, BOTTOM + 16, "middle", "", SweepResult.number(Math.round(x * 1000) / 1000.0)));
         }
-        for (double d = decadeLow; d <= decadeHigh; d++) {
+        for (double d = Math.floor(decadeLow + 1e-9); d <= decadeHigh; d++) {
             for (int m : new int[] {1, 2, 5}) {
                 double v = m * Math.pow(10, d);
                 double exponent = Math.log10(v);
-                if (exponent > decadeHigh + 1e-9) {
-                    break;
+                if (exponent < decadeLow - 1e-9 || exponent > decadeHigh + 1e-9) {
+                    continue;
                 }
                 double py = py(exponent, decadeLow, decadeHigh);
                 s.append(line(LEFT, py, RIGHT, py, m == 1 ? "#ddd" : "#f3f3f3", null));
@@ -90,7 +92,7 @@ public final class SweepPlot {
         if (knee.offeredPerSecond() != null) {
             double px = px(knee.throughputPerSecond(), xMax);
             s.append(line(px, TOP, px, BOTTOM, "#444", "6 4"));
-            s.append(text(px + 4, TOP + 12, "start", "fill=\"#444\"", "knee: " + SweepResult.number(knee.offeredPerSecond()) + "/s offered"));
+            s.append(text(px + 4, BOTTOM - 6, "start", "fill=\"#444\"", "knee: " + SweepResult.number(knee.offeredPerSecond()) + "/s offered"));
         }
 
         // one line per percentile, and the legend
@@ -111,6 +113,12 @@ public final class SweepPlot {
             s.append(line(RIGHT + 16, legendY, RIGHT + 40, legendY, series.colour(), null).replace("stroke-width=\"1\"", "stroke-width=\"2\""));
             s.append(text(RIGHT + 46, legendY + 4, "start", "", series.name()));
             legendY += 20;
+        }
+        // which step each point is: its offered rate above the p99.9 point (past saturation the curve turns back)
+        for (LoadResult r : points) {
+            double px = px(r.throughputPerSecond(), xMax);
+            double py = py(Math.log10(Math.max(0.001, r.latency().p999())), decadeLow, decadeHigh);
+            s.append(text(px, py - 7, "middle", "font-size=\"10\" fill=\"#777\"", SweepResult.number(r.offeredPerSecond()) + "/s"));
         }
         if (points.isEmpty()) {
             s.append(text((LEFT + RIGHT) / 2.0, (TOP + BOTTOM) / 2.0, "middle", "fill=\"#888\"", "no step got a verdict"));
@@ -144,6 +152,26 @@ public final class SweepPlot {
 
     private static String milliseconds(double ms) {
         return ms >= 1 ? SweepResult.number(Math.round(ms * 100) / 100.0) : String.format(Locale.ROOT, "%.3g", ms);
+    }
+
+    /** The nearest 1, 2 or 5 times a power of ten at or above {@code v} ({@code up}), or at or below it. */
+    static double oneTwoFive(double v, boolean up) {
+        double magnitude = Math.pow(10, Math.floor(Math.log10(v)));
+        double[] candidates = {magnitude, 2 * magnitude, 5 * magnitude, 10 * magnitude};
+        if (up) {
+            for (double c : candidates) {
+                if (c >= v * (1 - 1e-9)) {
+                    return c;
+                }
+            }
+            return 10 * magnitude;
+        }
+        for (int i = candidates.length - 1; i >= 0; i--) {
+            if (candidates[i] <= v * (1 + 1e-9)) {
+                return candidates[i];
+            }
+        }
+        return magnitude;
     }
 
     /** The smallest 1, 2 or 5 times a power of ten at or above {@code v}. */
