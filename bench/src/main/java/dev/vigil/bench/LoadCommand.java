@@ -154,6 +154,11 @@ final class LoadCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--model and --batch: only for the in-process server (expected: no --target)");
         }
         positive("--batch", batch);
+        int outstanding = mode.kind == ModeKind.CLOSED ? mode.clients : maxInFlight;
+        if (kind != TransportKind.http && outstanding > BinaryTarget.MAX_IN_FLIGHT) {
+            throw new IllegalArgumentException((mode.kind == ModeKind.CLOSED ? "--clients: " : "--max-in-flight: ") + outstanding
+                    + " (expected: <= " + BinaryTarget.MAX_IN_FLIGHT + " over the binary protocol, the client's 64 connections of 64 requests)");
+        }
         Knee.Criteria criteria = new Knee.Criteria(kneeThroughputTolerance, kneeP99Factor, kneeMaxFailed);
         Duration requestTimeout = Duration.ofMillis(Math.round(timeout * 1000));
         LoadWindow window = new LoadWindow(Duration.ofMillis(Math.round(warmup * 1000)), Duration.ofMillis(Math.round(seconds * 1000)),
@@ -174,7 +179,6 @@ final class LoadCommand implements Callable<Integer> {
                 };
                 serverName = "in-process";
             }
-            int outstanding = mode.kind == ModeKind.CLOSED ? mode.clients : maxInFlight;
             try (LoadTarget load = kind == TransportKind.http ? HttpTarget.connect(address, requestTimeout)
                     : BinaryTarget.connect(address, outstanding, requestTimeout)) {
                 return switch (mode.kind) {

@@ -80,5 +80,7 @@ class BenchCommandTest {
         assertEquals("vigil bench: --clients: 0 (expected: >= 1)", run("load", "--clients", "0").err().strip());
         assertEquals("vigil bench: sweep: 10:5:1 (expected: 0 < FROM <= TO)", run("load", "--sweep", "10:5:1").err().strip());
         assertEquals("vigil bench: --timeout: 90.0 (expected: > 0 and <= 60)", run("load", "--timeout", "90").err().strip());
+        assertEquals("vigil bench: --clients: 5000 (expected: <= 4096 over the binary protocol, the client's 64 connections of 64 requests)",
+                run("load", "--clients", "5000").err().strip());
     }
 }

@@ -19,6 +19,8 @@ public final class BinaryTarget implements LoadTarget {
     static final int REQUESTS_PER_CONNECTION = 64;
     /** The client's own limit on its pool. */
     static final int MAX_CONNECTIONS = 64;
+    /** Most requests one target can have outstanding against a server with the default per-connection limit. */
+    public static final int MAX_IN_FLIGHT = MAX_CONNECTIONS * REQUESTS_PER_CONNECTION;
 
     private final VigilClient client;
     private final String description;
