@@ -10,16 +10,17 @@ import picocli.CommandLine.Command;
 
 /**
  * {@code ./vigil bench <command>}: Vigil's measurements. {@code jmh} runs the micro-benchmarks,
- * {@code throughput} one sustained run of the engine or the whole gate, {@code peers} the same
- * model in other runtimes beside Vigil, with ratios. bench/README.md says what each measures
+ * {@code throughput} one sustained run of the engine or the whole gate, {@code load} a server
+ * under closed-loop, open-loop or swept load from a client, {@code peers} the same model in
+ * other runtimes beside Vigil, with ratios. bench/README.md says what each measures
  * and holds the results. Errors reach the user as one line and exit status 1.
  */
 @Command(name = "vigil bench", mixinStandardHelpOptions = true, version = "vigil-bench 0.1.0",
-        description = "Measure Vigil: JMH micro-benchmarks, throughput, and peer runtimes on the same model.",
-        subcommands = {ThroughputCommand.class, JmhCommand.class, PeersCommand.class, CommandLine.HelpCommand.class})
+        description = "Measure Vigil: JMH micro-benchmarks, throughput, load on a server (latency percentiles), and peer runtimes on the same model.",
+        subcommands = {ThroughputCommand.class, LoadCommand.class, JmhCommand.class, PeersCommand.class, CommandLine.HelpCommand.class})
 public final class BenchCommand {
     /** The one JSON writer of the bench commands: indented, keys as the result records declare them. */
-    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     public static void main(String[] args) {
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));

@@ -47,4 +47,40 @@ class BenchCommandTest {
         assertEquals(1, o.status());
         assertEquals("vigil bench: --batch: 0 (expected: >= 1)", o.err().strip());
     }
+
+    @Test
+    void loadTakesOneMode() {
+        Outcome o = run("load", "--clients", "4", "--rate", "10");
+        assertEquals(1, o.status());
+        assertEquals("vigil bench: --clients, --rate and --sweep: choose one (closed loop, open loop, sweep)", o.err().strip());
+    }
+
+    @Test
+    void loadRefusesOptionsOfAnotherMode() {
+        assertEquals("vigil bench: --poisson: only with --rate or --sweep (a closed loop sends when answered)",
+                run("load", "--poisson").err().strip());
+        assertEquals("vigil bench: --expected-interval-ms: closed loop only (--rate measures from each request's intended send time)",
+                run("load", "--rate", "5", "--expected-interval-ms", "20").err().strip());
+        assertEquals("vigil bench: --max-in-flight: open loop only (a closed loop has --clients in flight)",
+                run("load", "--clients", "2", "--max-in-flight", "8").err().strip());
+        assertEquals("vigil bench: --model and --batch: only for the in-process server (expected: no --target)",
+                run("load", "--target", "127.0.0.1:7461", "--model", "faceres").err().strip());
+    }
+
+    @Test
+    void loadTargetMustMatchTheTransport() {
+        Outcome o = run("load", "--transport", "tcp", "--target", "http://127.0.0.1:7462");
+        assertEquals(1, o.status());
+        assertEquals("vigil bench: --target: http://127.0.0.1:7462 (expected: host:port for --transport tcp)", o.err().strip());
+    }
+
+    @Test
+    void loadRefusesBadNumbers() {
+        assertEquals("vigil bench: --rate: 0.0 (expected: > 0 requests/s)", run("load", "--rate", "0").err().strip());
+        assertEquals("vigil bench: --clients: 0 (expected: >= 1)", run("load", "--clients", "0").err().strip());
+        assertEquals("vigil bench: sweep: 10:5:1 (expected: 0 < FROM <= TO)", run("load", "--sweep", "10:5:1").err().strip());
+        assertEquals("vigil bench: --timeout: 90.0 (expected: > 0 and <= 60)", run("load", "--timeout", "90").err().strip());
+        assertEquals("vigil bench: --clients: 5000 (expected: <= 4096 over the binary protocol, the client's 64 connections of 64 requests)",
+                run("load", "--clients", "5000").err().strip());
+    }
 }
