@@ -99,10 +99,10 @@ public record MachineFacts(
         return new MachineFacts(cpuModel, cpuFlags, cores, memoryBytes, jdk, jdkVendor, tensorflowJava, onednn, os, loadAverageStart, loadAverage());
     }
 
-    /** {@code result} as a JSON object with these facts (ended now) added under {@code machine}: for the commands' {@code --json}. */
+    /** {@code result} as a JSON object with these facts added last under {@code machine}: for the commands' {@code --json}. */
     public ObjectNode attachTo(Object result) {
         ObjectNode node = BenchCommand.JSON.valueToTree(result);
-        node.set("machine", BenchCommand.JSON.valueToTree(ended()));
+        node.set("machine", BenchCommand.JSON.valueToTree(this));
         return node;
     }
 

@@ -115,7 +115,7 @@ final class PeersCommand implements Callable<Integer> {
         JsonNode nsfwjs = skipNsfwjs ? null : NsfwjsPeer.run(node, nsfwjsBatches, seconds, warmupSeconds, files);
 
         PeerComparison comparison = PeerComparison.of(bare, engine, gate.result(), nsfwjs);
-        out.println(json ? BenchCommand.JSON.writeValueAsString(machine.attachTo(comparison)) : describe(comparison));
+        out.println(json ? BenchCommand.JSON.writeValueAsString(machine.ended().attachTo(comparison)) : describe(comparison));
         return 0;
     }
 

@@ -56,7 +56,7 @@ final class ReportCommand implements Callable<Integer> {
                    double loadWarmup, double loadSeconds) {
     }
 
-    static final Profile QUICK = new Profile("quick", List.of(1, 2, 4, 8, 16, 32, 64), Duration.ofMillis(700), 2, "10:160:x2", 1, 3, 2, 10);
+    static final Profile QUICK = new Profile("quick", List.of(1, 2, 4, 8, 16, 32, 64), Duration.ofMillis(1500), 3, "10:160:x1.5", 1, 4, 3, 20);
     static final Profile FULL = new Profile("full", List.of(1, 2, 4, 8, 16, 32, 64), Duration.ofSeconds(5), 5, "10:200:10", 3, 10, 5, 60);
 
     @Spec
@@ -132,19 +132,25 @@ final class ReportCommand implements Callable<Integer> {
         err.printf(Locale.ROOT, "vigil bench: starting a server in this process on loopback (classifier %s, batches up to %d) ...%n", model, batch);
         try (InProcessServer server = InProcessServer.start(model, batch);
              LoadTarget target = BinaryTarget.connect(server.tcpAddress(), VigilServer.DEFAULT_MAX_IN_FLIGHT, Duration.ofSeconds(10))) {
+            // the JIT and connections warm on traffic that no figure counts, so the sweep's first step is not the cold one
+            OpenLoop.run(target, "in-process", images, ArrivalSchedule.constant(20), null, VigilServer.DEFAULT_MAX_IN_FLIGHT,
+                    new LoadWindow(Duration.ZERO, seconds(p.stepWarmup() + 2), 1_000_000, Duration.ofSeconds(12)));
             LoadWindow stepWindow = new LoadWindow(seconds(p.stepWarmup()), seconds(p.stepSeconds()), 1_000_000, Duration.ofSeconds(12));
             List<Double> rates = SweepRates.parse(p.sweep());
             sweep = LoadSweep.run(target, "in-process", images, rates, null, VigilServer.DEFAULT_MAX_IN_FLIGHT, stepWindow, Knee.Criteria.DEFAULT, false,
                     r -> err.printf(Locale.ROOT, "vigil bench: sweep step %.0f/s: %.1f verdicts/s, p99 %.2f ms%n", r.offeredPerSecond(),
                             r.throughputPerSecond(), r.latency().p99()));
-            sweep = LoadSweep.write(sweep, out.resolve("latency-vs-load"));
+            sweep = LoadSweep.write(sweep, out.resolve("latency-vs-load"), machine.ended());
             files.put("sweep_svg", sweep.files().get("svg"));
             files.put("sweep_csv", sweep.files().get("csv"));
             files.put("sweep_json", sweep.files().get("json"));
             double best = sweep.steps().stream().mapToDouble(LoadResult::throughputPerSecond).max().orElse(2);
             moderateRate = Math.max(1, Math.round(best / 2));
             err.printf(Locale.ROOT, "vigil bench: moderate load, %.0f/s for %.0f s ...%n", moderateRate, p.loadSeconds());
-            LoadWindow window = new LoadWindow(seconds(p.loadWarmup()), seconds(p.loadSeconds()), 1_000_000, Duration.ofSeconds(12));
+            // warm-up at the same rate as its own run, so that the server's histograms and the client count the same requests
+            OpenLoop.run(target, "in-process", images, ArrivalSchedule.constant(moderateRate), null, VigilServer.DEFAULT_MAX_IN_FLIGHT,
+                    new LoadWindow(Duration.ZERO, seconds(p.loadWarmup()), 1_000_000, Duration.ofSeconds(12)));
+            LoadWindow window = new LoadWindow(Duration.ZERO, seconds(p.loadSeconds()), 1_000_000, Duration.ofSeconds(12));
             Map<String, double[]> before = StageBreakdown.read(server.metrics());
             moderate = OpenLoop.runSampled(target, "in-process", images, ArrivalSchedule.constant(moderateRate), null,
                     VigilServer.DEFAULT_MAX_IN_FLIGHT, window);
@@ -179,7 +185,7 @@ final class ReportCommand implements Callable<Integer> {
                 p.sweep(), num(p.stepWarmup()), num(p.stepSeconds()), out.resolve("latency-vs-load")));
         commands.put("moderate load", String.format(Locale.ROOT, "./vigil bench load --rate %s --warmup %s --seconds %s --json",
                 num(moderateRate), num(p.loadWarmup()), num(p.loadSeconds())));
-        commands.put("stage metrics of a running server", "curl -s http://127.0.0.1:7462/metrics | grep vigil_stage_duration_seconds");
+        commands.put("stage metrics of a server started with ./vigil serve", "curl -s http://127.0.0.1:7462/metrics | grep vigil_stage_duration_seconds");
         commands.put("trace", "./vigil bench trace --model " + model + " --batch " + traceBatch + " --out " + traceFile);
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("batches", p.batches());

@@ -93,7 +93,7 @@ final class ThroughputCommand implements Callable<Integer> {
         if (result.calls() != null && result.calls() < 5) {
             err.println("vigil bench: only " + result.calls() + " calls finished in the window; raise --seconds for a steadier number");
         }
-        out.println(json ? BenchCommand.JSON.writeValueAsString(machine.attachTo(result)) : result.describe());
+        out.println(json ? BenchCommand.JSON.writeValueAsString(machine.ended().attachTo(result)) : result.describe());
         return result.errors() != null && result.errors() > 0 ? 1 : 0;
     }
 

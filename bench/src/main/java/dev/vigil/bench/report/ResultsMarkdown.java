@@ -93,9 +93,9 @@ public final class ResultsMarkdown {
         s.append(image("latency CDF", r.files().get("latency_cdf_svg"), markdown));
         var load = r.moderateLoad();
         s.append(String.format(Locale.ROOT, "What it is: one open-loop run at %s requests/s (half the highest throughput the sweep reached), %.0f s"
-                        + " measured after %.0f s warm-up: %d requests, %d verdicts, %d fail-closed, %d without a verdict; %.1f verdicts/s."
+                        + " measured after a %s s warm-up run at the same rate: %d requests, %d verdicts, %d fail-closed, %d without a verdict; %.1f verdicts/s."
                         + " The curve is the fraction of requests answered within x ms; its tail (p99, p99.9) is what a user meets on a bad"
-                        + " request.%n%n", ReportPlots.number(load.offeredPerSecond()), load.seconds(), load.warmupSeconds(), load.requests(),
+                        + " request.%n%n", ReportPlots.number(load.offeredPerSecond()), load.seconds(), r.settings().get("moderate_warmup_s"), load.requests(),
                 load.verdicts(), load.failedClosed(), load.withoutVerdict(), load.throughputPerSecond()));
         s.append("| | p50 | p90 | p99 | p99.9 | max | mean |\n| --- | --- | --- | --- | --- | --- | --- |\n");
         var l = load.latency();
