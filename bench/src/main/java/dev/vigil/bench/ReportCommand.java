@@ -12,6 +12,7 @@ import dev.vigil.bench.load.OpenLoop;
 import dev.vigil.bench.load.SweepRates;
 import dev.vigil.bench.load.SweepResult;
 import dev.vigil.bench.report.BatchCurve;
+import dev.vigil.bench.report.PreprocessCost;
 import dev.vigil.bench.report.ReportPlots;
 import dev.vigil.bench.report.ReportResult;
 import dev.vigil.bench.report.ResultsMarkdown;
@@ -113,7 +114,11 @@ final class ReportCommand implements Callable<Integer> {
                     "vigil bench:   batch %d: %.1f images/s (%.1f ms per batch, %d calls)%n", pt.batch(), pt.imagesPerSecond(), pt.msPerBatch(), pt.calls())));
         }
 
-        // 2. one traced batch
+        // 2. what preprocessing one photo costs, so that the stage breakdown can show it apart from inference
+        double preprocessUs = PreprocessCost.microsPerImage(model, images, p.minTime());
+        err.printf(Locale.ROOT, "vigil bench: preprocessing for %s: %.0f us per image%n", model, preprocessUs);
+
+        // 3. one traced batch
         err.printf(Locale.ROOT, "vigil bench: tracing one batch of %d through %s ...%n", traceBatch, model);
         Path traceFile = out.resolve("trace-" + model + "-batch" + traceBatch + ".json");
         BatchTrace.Traced traced = BatchTrace.run(model, traceBatch, machine.cores());
@@ -124,7 +129,7 @@ final class ReportCommand implements Callable<Integer> {
         trace.put("events", events);
         trace.put("file", traceFile.toString());
 
-        // 3. the server under load: a short sweep, then a moderate rate with the stage histograms read around it
+        // 4. the server under load: a short sweep, then a moderate rate with the stage histograms read around it
         SweepResult sweep;
         OpenLoop.Sampled moderate;
         StageBreakdown stages;
@@ -155,13 +160,13 @@ final class ReportCommand implements Callable<Integer> {
             moderate = OpenLoop.runSampled(target, "in-process", images, ArrivalSchedule.constant(moderateRate), null,
                     VigilServer.DEFAULT_MAX_IN_FLIGHT, window);
             Map<String, double[]> after = StageBreakdown.read(server.metrics());
-            stages = StageBreakdown.between(before, after, moderate.result().uncorrected().mean());
+            stages = StageBreakdown.between(before, after, moderate.result().uncorrected().mean(), preprocessUs);
         }
         MachineFacts ended = machine.ended();
 
-        // 4. plots, results.json, RESULTS.md
-        String subtitle = String.format(Locale.ROOT, "%s, %d cores, %s profile; %s", ended.cpuModel(), ended.cores(), p.name(),
-                label.isBlank() ? "load average " + ended.loadAverageStart() + " -> " + ended.loadAverageEnd() : label);
+        // 5. plots, results.json, RESULTS.md
+        String subtitle = String.format(Locale.ROOT, "%s, %d cores, %s profile, load average %s -> %s%s", ended.cpuModel(), ended.cores(), p.name(),
+                ended.loadAverageStart(), ended.loadAverageEnd(), label.isBlank() ? "" : "\n" + label);
         List<double[]> cdf = cdf(moderate.correctedMicros());
         LoadResult load = moderate.result();
         Map<String, Double> percentiles = new LinkedHashMap<>();
@@ -171,7 +176,7 @@ final class ReportCommand implements Callable<Integer> {
         percentiles.put("p99.9", load.latency().p999());
         files.put("throughput_vs_batch_svg", write(out.resolve("throughput-vs-batch.svg"), ReportPlots.throughputVsBatch(curve, subtitle)));
         files.put("latency_cdf_svg", write(out.resolve("latency-cdf.svg"), ReportPlots.latencyCdf(cdf, percentiles,
-                String.format(Locale.ROOT, "%.0f requests/s offered, open loop, %s", moderateRate, subtitle))));
+                String.format(Locale.ROOT, "%.0f requests/s offered, open loop; %s", moderateRate, subtitle))));
         files.put("stages_svg", write(out.resolve("stages.svg"), ReportPlots.stageBar(stages, subtitle)));
         files.put("trace_json", traceFile.toString());
         Path json = out.resolve("results.json");

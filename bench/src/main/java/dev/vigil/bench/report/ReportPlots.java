@@ -165,8 +165,9 @@ public final class ReportPlots {
         }
         s.append(line(LEFT, TOP + 40, LEFT, BOTTOM - 100, "#333", 1, null));
         s.append(text(LEFT, BOTTOM - 30, "start", "fill=\"#555\"", String.format(Locale.ROOT,
-                "server total %s ms, client %s ms, %d verdicts; preprocess runs inside the model call (in inference)",
-                number(stages.serverTotalMs()), number(stages.clientMeanMs()), stages.verdicts())));
+                "server total %s ms, client %s ms, %d verdicts, mean batch %s; preprocess = %s us per image x mean batch (inside the model call)",
+                number(stages.serverTotalMs()), number(stages.clientMeanMs()), stages.verdicts(), number(stages.meanBatch()),
+                number(stages.preprocessUsPerImage()))));
         return s.append("</svg>\n").toString();
     }
 
@@ -181,7 +182,10 @@ public final class ReportPlots {
                 + "font-family=\"sans-serif\" font-size=\"12\">%n", WIDTH, HEIGHT, WIDTH, HEIGHT));
         s.append(String.format("<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", WIDTH, HEIGHT));
         s.append(text(LEFT, 24, "start", "font-size=\"15\" font-weight=\"bold\"", title));
-        s.append(text(LEFT, 42, "start", "fill=\"#555\"", subtitle));
+        String[] lines = subtitle.split("\n");
+        for (int i = 0; i < lines.length && i < 2; i++) {
+            s.append(text(LEFT, 40 + 13 * i, "start", "font-size=\"11\" fill=\"#555\"", lines[i]));
+        }
         return s;
     }
 

@@ -109,12 +109,14 @@ public final class ResultsMarkdown {
         s.append("What it is: during the moderate-load run, the server's `vigil_stage_duration_seconds{stage}` histograms (what `GET /metrics`"
                 + " serves, filled from each verdict's timings) read before and after, as means per verdict; network is the client's mean"
                 + " service time less the server's mean total (framing, socket and client, both ways). Preprocessing (resize, channel order,"
-                + " value range) is written into the batch tensor inside the model call, so the gate counts it in `inference`; queue is the"
-                + " wait for a batch to form (up to the batcher's delay at low load). Policy is the rest of the gate's time.\n\n");
+                + " value range) is written into the batch tensor inside the model call, so the gate counts it in its inference time, and a"
+                + " verdict waits for its whole batch: preprocess here is the measured cost of one photo (decoded as the gate decodes it)"
+                + " times the mean batch size, taken out of inference. Queue is the wait for a batch to form (up to the batcher's delay at"
+                + " low load); policy is the rest of the gate's time.\n\n");
         s.append("| stage | mean ms per verdict |\n| --- | --- |\n");
         st.stagesMs().forEach((stage, ms) -> row(s, stage, String.format(Locale.ROOT, "%.2f", ms)));
-        s.append(String.format(Locale.ROOT, "| server total | %.2f |%n| client mean | %.2f |%n%n%d verdicts counted by the server.%n%n",
-                st.serverTotalMs(), st.clientMeanMs(), st.verdicts()));
+        s.append(String.format(Locale.ROOT, "| server total | %.2f |%n| client mean | %.2f |%n%n%d verdicts counted by the server, mean batch %.1f, preprocessing %.0f us"
+                + " per image.%n%n", st.serverTotalMs(), st.clientMeanMs(), st.verdicts(), st.meanBatch(), st.preprocessUsPerImage()));
 
         s.append("## A TensorFlow trace of one batch, for hardware teams\n\n");
         s.append("File: [").append(link(r.files().get("trace_json"), markdown)).append("](").append(link(r.files().get("trace_json"), markdown))

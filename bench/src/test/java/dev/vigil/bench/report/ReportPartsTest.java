@@ -28,13 +28,18 @@ class ReportPartsTest {
     @Test
     void stageMeansCountOnlyWhatWasRecordedBetweenTheReadsAndNetworkIsTheClientsRest() {
         Map<String, double[]> before = stages(1, 1, 1, 1, 4, 10);
-        // 100 verdicts later: 0.5 s decode, 1 s queue, 2 s inference, 0.1 s policy, 3.6 s total
+        before.put(StageBreakdown.BATCH_SIZE, new double[] {30, 5});
+        // 100 verdicts later: 0.5 s decode, 1 s queue, 2 s inference, 0.1 s policy, 3.6 s total, in 25 batches of 4
         Map<String, double[]> after = stages(1.5, 2, 3, 1.1, 7.6, 110);
-        StageBreakdown b = StageBreakdown.between(before, after, 40);
-        assertEquals(List.of("decode", "queue", "inference", "policy", "network"), List.copyOf(b.stagesMs().keySet()));
+        after.put(StageBreakdown.BATCH_SIZE, new double[] {130, 30});
+        StageBreakdown b = StageBreakdown.between(before, after, 40, 500);
+        assertEquals(List.of("decode", "queue", "preprocess", "inference", "policy", "network"), List.copyOf(b.stagesMs().keySet()));
         assertEquals(5, b.stagesMs().get("decode"), 1e-9);
         assertEquals(10, b.stagesMs().get("queue"), 1e-9);
-        assertEquals(20, b.stagesMs().get("inference"), 1e-9);
+        // four images of 500 us each before the batch's model call; the gate's 20 ms of inference included them
+        assertEquals(4, b.meanBatch(), 1e-9);
+        assertEquals(2, b.stagesMs().get("preprocess"), 1e-9);
+        assertEquals(18, b.stagesMs().get("inference"), 1e-9);
         assertEquals(1, b.stagesMs().get("policy"), 1e-9);
         assertEquals(36, b.serverTotalMs(), 1e-9);
         assertEquals(4, b.stagesMs().get("network"), 1e-9);
@@ -43,7 +48,7 @@ class ReportPartsTest {
 
     @Test
     void noVerdictsBetweenTheReadsGivesZeroesNotNaN() {
-        StageBreakdown b = StageBreakdown.between(Map.of(), Map.of(), 0);
+        StageBreakdown b = StageBreakdown.between(Map.of(), Map.of(), 0, 300);
         b.stagesMs().values().forEach(v -> assertEquals(0, v));
         assertEquals(0, b.verdicts());
     }
@@ -71,10 +76,10 @@ class ReportPartsTest {
         assertEquals(1, cdf.getElementsByTagName("polyline").getLength());
         parse(ReportPlots.latencyCdf(List.of(), Map.of(), "empty"));
 
-        StageBreakdown b = StageBreakdown.between(stages(0, 0, 0, 0, 0, 0), stages(0.5, 1, 2, 0.1, 3.6, 100), 40);
+        StageBreakdown b = StageBreakdown.between(stages(0, 0, 0, 0, 0, 0), stages(0.5, 1, 2, 0.1, 3.6, 100), 40, 300);
         Document bar = parse(ReportPlots.stageBar(b, "s"));
-        // background, five stage segments and five legend swatches
-        assertEquals(11, bar.getElementsByTagName("rect").getLength());
+        // background, six stage segments and six legend swatches
+        assertEquals(13, bar.getElementsByTagName("rect").getLength());
     }
 
     private static Document parse(String svg) throws Exception {
