@@ -80,6 +80,17 @@ public final class ResultsMarkdown {
             s.append('\n');
         });
 
+        s.append("\nReading:");
+        byModel.forEach((model, points) -> {
+            BatchCurve.Point best = points.values().stream().max((a, b) -> Double.compare(a.imagesPerSecond(), b.imagesPerSecond())).orElseThrow();
+            BatchCurve.Point one = points.get(1);
+            BatchCurve.Point enough = points.values().stream().filter(pt -> pt.imagesPerSecond() >= 0.9 * best.imagesPerSecond()).findFirst().orElse(best);
+            s.append(String.format(Locale.ROOT, " %s peaks at %s images/s at batch %d%s, and reaches 90%% of that at batch %d;", model,
+                    ReportPlots.number(best.imagesPerSecond()), best.batch(),
+                    one == null ? "" : String.format(Locale.ROOT, " (%.2fx batch 1)", best.imagesPerSecond() / one.imagesPerSecond()), enough.batch()));
+        });
+        s.append(" beyond that a batch only waits longer.\n");
+
         s.append("\n## Latency against load\n\n");
         s.append(image("latency vs load", r.files().get("sweep_svg"), markdown));
         s.append("What it is: the gate behind the binary protocol on loopback TCP (the in-process server: gate with the classifier-only policy,"
@@ -88,6 +99,10 @@ public final class ResultsMarkdown {
                 + " omission). The generator shares the cores with the server. Where throughput stops following the offered rate the server"
                 + " is saturated; the knee is the highest rate served with p99 within 3x of the low-load p99.\n\n");
         s.append("```\n").append(r.sweep().table()).append("```\n\n");
+        double saturated = r.sweep().steps().stream().mapToDouble(x -> x.throughputPerSecond()).max().orElse(0);
+        s.append(String.format(Locale.ROOT, "Reading: the most this server answered in any step was %.1f verdicts/s; %s.%n%n", saturated,
+                r.sweep().knee().offeredPerSecond() == null ? "no step met the knee's criteria"
+                        : "up to " + ReportPlots.number(r.sweep().knee().offeredPerSecond()) + "/s offered it kept up with p99 within 3x of its low-load p99"));
 
         s.append("## Latency distribution at a moderate load\n\n");
         s.append(image("latency CDF", r.files().get("latency_cdf_svg"), markdown));
@@ -102,6 +117,10 @@ public final class ResultsMarkdown {
         var u = load.uncorrected();
         s.append(String.format(Locale.ROOT, "| latency ms (from intended send) | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |%n", l.p50(), l.p90(), l.p99(), l.p999(), l.max(), l.mean()));
         s.append(String.format(Locale.ROOT, "| service time ms (from actual send) | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |%n%n", u.p50(), u.p90(), u.p99(), u.p999(), u.max(), u.mean()));
+        if (l.p50() > 0) {
+            s.append(String.format(Locale.ROOT, "Reading: p99 is %.1fx the median. The two rows differ only when the generator fell behind its"
+                    + " schedule (here by at most %.2f ms).%n%n", l.p99() / l.p50(), load.maxSendLagMs() == null ? 0 : load.maxSendLagMs()));
+        }
 
         s.append("## Where the time goes, per stage\n\n");
         s.append(image("per-stage breakdown", r.files().get("stages_svg"), markdown));
@@ -113,9 +132,10 @@ public final class ResultsMarkdown {
                 + " verdict waits for its whole batch: preprocess here is the measured cost of one photo (decoded as the gate decodes it)"
                 + " times the mean batch size, taken out of inference. Queue is the wait for a batch to form (up to the batcher's delay at"
                 + " low load); policy is the rest of the gate's time.\n\n");
-        s.append("| stage | mean ms per verdict |\n| --- | --- |\n");
-        st.stagesMs().forEach((stage, ms) -> row(s, stage, String.format(Locale.ROOT, "%.2f", ms)));
-        s.append(String.format(Locale.ROOT, "| server total | %.2f |%n| client mean | %.2f |%n%n%d verdicts counted by the server, mean batch %.1f, preprocessing %.0f us"
+        double sum = st.stagesMs().values().stream().mapToDouble(Double::doubleValue).sum();
+        s.append("| stage | mean ms per verdict | share |\n| --- | --- | --- |\n");
+        st.stagesMs().forEach((stage, ms) -> s.append(String.format(Locale.ROOT, "| %s | %.2f | %.0f%% |%n", stage, ms, sum > 0 ? 100 * ms / sum : 0)));
+        s.append(String.format(Locale.ROOT, "| server total | %.2f | |%n| client mean | %.2f | |%n%n%d verdicts counted by the server, mean batch %.1f, preprocessing %.0f us"
                 + " per image.%n%n", st.serverTotalMs(), st.clientMeanMs(), st.verdicts(), st.meanBatch(), st.preprocessUsPerImage()));
 
         s.append("## A TensorFlow trace of one batch, for hardware teams\n\n");
