@@ -133,10 +133,13 @@ final class LoadCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result as JSON instead of text.")
     boolean json;
 
+    private MachineFacts machine;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        machine = MachineFacts.capture();
         Mode mode = mode();
         TransportKind kind = transportKind();
         if (!(seconds > 0) || !(warmup >= 0)) {
@@ -199,7 +202,7 @@ final class LoadCommand implements Callable<Integer> {
 
     private int report(LoadResult result, PrintWriter out, PrintWriter err) throws Exception {
         warn(result, "", err);
-        out.println(json ? BenchCommand.JSON.writeValueAsString(result) : result.describe());
+        out.println(json ? BenchCommand.JSON.writeValueAsString(machine.ended().attachTo(result)) : result.describe());
         return result.verdicts() + result.failedClosed() > 0 ? 0 : 1;
     }
 
@@ -212,8 +215,9 @@ final class LoadCommand implements Callable<Integer> {
                     step[0], rates.size(), r.offeredPerSecond(), r.throughputPerSecond(), r.latency().p99(), r.withoutVerdict(), r.failedClosed());
             warn(r, String.format(Locale.ROOT, "step %.1f/s: ", r.offeredPerSecond()), err);
         });
-        result = LoadSweep.write(result, outPrefix);
-        out.println(json ? BenchCommand.JSON.writeValueAsString(result) : result.table()
+        MachineFacts ended = machine.ended();
+        result = LoadSweep.write(result, outPrefix, ended);
+        out.println(json ? BenchCommand.JSON.writeValueAsString(ended.attachTo(result)) : result.table()
                 + "files: " + String.join(", ", result.files().values()));
         return result.steps().stream().anyMatch(r -> r.verdicts() + r.failedClosed() > 0) ? 0 : 1;
     }

@@ -79,6 +79,7 @@ final class PeersCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        MachineFacts machine = MachineFacts.capture();
         List<Path> files = BenchPhotos.list(photos);
         Duration warm = Duration.ofMillis(Math.round(warmupSeconds * 1000));
         Duration measured = Duration.ofMillis(Math.round(seconds * 1000));
@@ -114,7 +115,7 @@ final class PeersCommand implements Callable<Integer> {
         JsonNode nsfwjs = skipNsfwjs ? null : NsfwjsPeer.run(node, nsfwjsBatches, seconds, warmupSeconds, files);
 
         PeerComparison comparison = PeerComparison.of(bare, engine, gate.result(), nsfwjs);
-        out.println(json ? BenchCommand.JSON.writeValueAsString(comparison) : describe(comparison));
+        out.println(json ? BenchCommand.JSON.writeValueAsString(machine.ended().attachTo(comparison)) : describe(comparison));
         return 0;
     }
 

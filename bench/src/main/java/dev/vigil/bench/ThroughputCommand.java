@@ -66,6 +66,7 @@ final class ThroughputCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        MachineFacts machine = MachineFacts.capture();
         positive("--batch", batch);
         if (!(seconds > 0) || warmupSeconds < 0) {
             throw new IllegalArgumentException("--seconds: " + seconds + ", --warmup-seconds: " + warmupSeconds + " (expected: > 0 and >= 0)");
@@ -92,7 +93,7 @@ final class ThroughputCommand implements Callable<Integer> {
         if (result.calls() != null && result.calls() < 5) {
             err.println("vigil bench: only " + result.calls() + " calls finished in the window; raise --seconds for a steadier number");
         }
-        out.println(json ? BenchCommand.JSON.writeValueAsString(result) : result.describe());
+        out.println(json ? BenchCommand.JSON.writeValueAsString(machine.ended().attachTo(result)) : result.describe());
         return result.errors() != null && result.errors() > 0 ? 1 : 0;
     }
 

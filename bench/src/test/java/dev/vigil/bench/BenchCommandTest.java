@@ -49,6 +49,16 @@ class BenchCommandTest {
     }
 
     @Test
+    void traceAndReportRefuseABatchBelowOne() {
+        Outcome o = run("trace", "--batch", "0");
+        assertEquals(1, o.status());
+        assertEquals("vigil bench: --batch: 0 (expected: >= 1)", o.err().strip());
+        o = run("report", "--quick", "--trace-batch", "0");
+        assertEquals(1, o.status());
+        assertEquals("vigil bench: --batch: 16, --trace-batch: 0 (expected: >= 1)", o.err().strip());
+    }
+
+    @Test
     void loadTakesOneMode() {
         Outcome o = run("load", "--clients", "4", "--rate", "10");
         assertEquals(1, o.status());

@@ -33,8 +33,10 @@ public final class InProcessServer implements AutoCloseable {
     private final VigilServer server;
     private final HttpServer http;
     private final Path socketFolder;
+    private final VigilMetrics metrics;
 
-    private InProcessServer(Gate gate, VigilServer server, HttpServer http, Path socketFolder) {
+    private InProcessServer(Gate gate, VigilServer server, HttpServer http, Path socketFolder, VigilMetrics metrics) {
+        this.metrics = metrics;
         this.gate = gate;
         this.server = server;
         this.http = http;
@@ -62,7 +64,7 @@ public final class InProcessServer implements AutoCloseable {
                     .build().start();
             http = HttpServer.start(gate, metrics, new InetSocketAddress(loopback, 0), HttpOptions.defaults());
             http.readiness().get(READY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            return new InProcessServer(gate, server, http, folder);
+            return new InProcessServer(gate, server, http, folder, metrics);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             close(http, server, gate, folder);
@@ -74,6 +76,11 @@ public final class InProcessServer implements AutoCloseable {
             close(http, server, gate, folder);
             throw e;
         }
+    }
+
+    /** The metrics every listener records into: what {@code GET /metrics} serves (per-stage histograms among them). */
+    public VigilMetrics metrics() {
+        return metrics;
     }
 
     /** {@code 127.0.0.1:PORT} of the binary protocol. */

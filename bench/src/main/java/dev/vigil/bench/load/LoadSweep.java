@@ -1,6 +1,7 @@
 package dev.vigil.bench.load;
 
 import dev.vigil.bench.BenchCommand;
+import dev.vigil.bench.MachineFacts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -61,6 +62,11 @@ public final class LoadSweep {
      * folder) and returns the sweep with their paths.
      */
     public static SweepResult write(SweepResult sweep, Path prefix) throws IOException {
+        return write(sweep, prefix, null);
+    }
+
+    /** As {@link #write(SweepResult, Path)}, the JSON file with {@code machine} added last (when not null). */
+    public static SweepResult write(SweepResult sweep, Path prefix, MachineFacts machine) throws IOException {
         Path folder = prefix.toAbsolutePath().getParent();
         if (folder != null) {
             Files.createDirectories(folder);
@@ -76,7 +82,8 @@ public final class LoadSweep {
         SweepResult written = sweep.withFiles(files);
         Files.writeString(csv, written.csv(), StandardCharsets.UTF_8);
         Files.writeString(svg, SweepPlot.svg(written), StandardCharsets.UTF_8);
-        Files.writeString(json, BenchCommand.JSON.writeValueAsString(written) + "\n", StandardCharsets.UTF_8);
+        Files.writeString(json, BenchCommand.JSON.writeValueAsString(machine == null ? written : machine.attachTo(written)) + "\n",
+                StandardCharsets.UTF_8);
         return written;
     }
 }

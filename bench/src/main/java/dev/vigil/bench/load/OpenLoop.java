@@ -65,10 +65,20 @@ public final class OpenLoop {
      */
     public static LoadResult run(LoadTarget target, String server, List<byte[]> images, ArrivalSchedule schedule, Long seed,
                                  int maxInFlight, LoadWindow window) throws InterruptedException {
+        return new OpenLoop(target, images, schedule, maxInFlight, window).run(server, seed).result();
+    }
+
+    /** One run and the corrected latency histogram behind its percentiles (microseconds): for plotting the whole distribution. */
+    public record Sampled(LoadResult result, org.HdrHistogram.Histogram correctedMicros) {
+    }
+
+    /** As {@link #run}, keeping the corrected histogram. */
+    public static Sampled runSampled(LoadTarget target, String server, List<byte[]> images, ArrivalSchedule schedule, Long seed,
+                                     int maxInFlight, LoadWindow window) throws InterruptedException {
         return new OpenLoop(target, images, schedule, maxInFlight, window).run(server, seed);
     }
 
-    private LoadResult run(String server, Long seed) throws InterruptedException {
+    private Sampled run(String server, Long seed) throws InterruptedException {
         long sends = 0;
         boolean stoppedByCount = false;
         while (true) {
@@ -113,14 +123,14 @@ public final class OpenLoop {
         LatencyRecorder.Sample sample = latency.take();
         double seconds = LoadWindow.measuredSeconds(stoppedByCount, counts.lastAnswerNanos(), windowStart, windowEnd);
         ArrivalSchedule.Kind kind = schedule.kind();
-        return new LoadResult(LoadResult.OPEN_LOOP, target.describe(), server, null, schedule.rate(),
+        return new Sampled(new LoadResult(LoadResult.OPEN_LOOP, target.describe(), server, null, schedule.rate(),
                 kind == ArrivalSchedule.Kind.POISSON ? "poisson" : "constant", kind == ArrivalSchedule.Kind.POISSON ? seed : null, maxInFlight,
                 LoadWindow.seconds(window.warmup()), seconds, stoppedByCount ? "max-requests" : "time",
                 counts.requests(), counts.verdicts(), counts.failedClosed(), counts.errors(), counts.unsent(), counts.unfinished(),
                 counts.errorsByCode(), counts.errorExamples(), counts.verdictsAnsweredInWindow() / seconds,
                 LatencySummary.of(sample.corrected()), LatencySummary.of(sample.uncorrected()),
                 "open loop: latency from each request's intended send time on the schedule (uncorrected: from the actual send)",
-                null, counts.maxSendLagNanos() / 1e6, images.size(), ThroughputResult.hostCores(), ThroughputResult.thisJvm());
+                null, counts.maxSendLagNanos() / 1e6, images.size(), ThroughputResult.hostCores(), ThroughputResult.thisJvm()), sample.corrected());
     }
 
     /** The schedule's remaining requests of the window, never sent (at most {@code cap}, the request bound left). */

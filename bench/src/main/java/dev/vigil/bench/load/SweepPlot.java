@@ -146,7 +146,7 @@ public final class SweepPlot {
                 attributes.isEmpty() ? "" : " " + attributes, escape(content));
     }
 
-    static String escape(String s) {
+    public static String escape(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 
@@ -155,7 +155,7 @@ public final class SweepPlot {
     }
 
     /** The nearest 1, 2 or 5 times a power of ten at or above {@code v} ({@code up}), or at or below it. */
-    static double oneTwoFive(double v, boolean up) {
+    public static double oneTwoFive(double v, boolean up) {
         double magnitude = Math.pow(10, Math.floor(Math.log10(v)));
         double[] candidates = {magnitude, 2 * magnitude, 5 * magnitude, 10 * magnitude};
         if (up) {
@@ -175,7 +175,7 @@ public final class SweepPlot {
     }
 
     /** The smallest 1, 2 or 5 times a power of ten at or above {@code v}. */
-    static double niceStep(double v) {
+    public static double niceStep(double v) {
         if (!(v > 0)) {
             return 1;
         }
