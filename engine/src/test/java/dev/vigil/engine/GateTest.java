@@ -258,9 +258,11 @@ class GateTest {
     void fullQueueIsBlockedAsOverloadedAndMissedDeadlineAsTimeout() throws Exception {
         byte[] png = photo("c.png");
         // the first request occupies the jammed model's only batch slot, the second its queue of 1
-        CompletableFuture<Verdict> first = gate.score(ScoreRequest.of(new EncodedImage(png)).withPolicy("jammed").withTimeout(Duration.ofMillis(500)));
-        CompletableFuture<Verdict> second = gate.score(ScoreRequest.of(new EncodedImage(png)).withPolicy("jammed").withTimeout(Duration.ofMillis(500)));
-        while (jammed.batcher.inFlight() + jammed.batcher.queueDepth() < 2 && !first.isDone()) {
+        // deadlines long enough for both to be decoded and reach the model even on a loaded machine
+        CompletableFuture<Verdict> first = gate.score(ScoreRequest.of(new EncodedImage(png)).withPolicy("jammed").withTimeout(Duration.ofSeconds(4)));
+        CompletableFuture<Verdict> second = gate.score(ScoreRequest.of(new EncodedImage(png)).withPolicy("jammed").withTimeout(Duration.ofSeconds(4)));
+        while (jammed.batcher.inFlight() + jammed.batcher.queueDepth() < 2) {
+            assertFalse(first.isDone() || second.isDone(), "a held request was answered before both reached the jammed model");
             Thread.sleep(1);
         }
         // a third finds the queue full and is refused at once
