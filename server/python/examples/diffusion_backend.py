@@ -85,6 +85,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=Path("."), help="where allowed images are written")
     args = parser.parse_args()
     source = args.edit_of.read_bytes() if args.edit_of else None
+    args.out.mkdir(parents=True, exist_ok=True)
     with VigilClient(args.address, token=args.token) as vigil:
         generator = CheckedGenerator(vigil)
         for i, prompt in enumerate(args.prompts):
