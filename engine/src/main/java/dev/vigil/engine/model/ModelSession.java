@@ -10,14 +10,24 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
 import org.tensorflow.SessionFunction;
 import org.tensorflow.Tensor;
 import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.FloatDataBuffer;
+import org.tensorflow.proto.AttrValue;
 import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.GraphDef;
+import org.tensorflow.proto.GraphOptions;
+import org.tensorflow.proto.NodeDef;
+import org.tensorflow.proto.RewriterConfig;
+import org.tensorflow.proto.RunMetadata;
+import org.tensorflow.proto.RunOptions;
+import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -29,6 +39,7 @@ import org.tensorflow.types.TFloat32;
  */
 public final class ModelSession implements AutoCloseable {
     private final ModelManifest manifest;
+    private final Precision precision;
     private final Preprocessor preprocessor;
     private final SavedModelBundle bundle;
     private final SessionFunction function;
@@ -36,8 +47,9 @@ public final class ModelSession implements AutoCloseable {
     private final long fixedBatch;
     private volatile boolean closed;
 
-    private ModelSession(ModelManifest manifest, SavedModelBundle bundle) {
+    private ModelSession(ModelManifest manifest, SavedModelBundle bundle, Precision precision) {
         this.manifest = manifest;
+        this.precision = precision;
         this.preprocessor = new Preprocessor(manifest.input());
         this.bundle = bundle;
         this.function = bundle.function(manifest.signature());
@@ -51,10 +63,7 @@ public final class ModelSession implements AutoCloseable {
         if (!Files.isRegularFile(dir.resolve("saved_model.pb"))) {
             throw new GateException("model " + name + ": " + dir.resolve("saved_model.pb") + " missing");
         }
-        ConfigProto config = ConfigProto.newBuilder()
-                .setIntraOpParallelismThreads(options.intraOpThreads())
-                .setInterOpParallelismThreads(options.interOpThreads())
-                .build();
+        ConfigProto config = configProto(options);
         SavedModelBundle bundle;
         try {
             bundle = SavedModelBundle.loader(dir.toString()).withTags(SavedModelWriter.TAG).withConfigProto(config).load();
@@ -62,11 +71,32 @@ public final class ModelSession implements AutoCloseable {
             throw new GateException("model " + name + ": TensorFlow cannot load " + dir + " (" + e.getMessage() + ")", e);
         }
         try {
-            return new ModelSession(manifest, bundle);
+            return new ModelSession(manifest, bundle, options.precision());
         } catch (RuntimeException e) {
             bundle.close();
             throw e;
         }
+    }
+
+    /**
+     * The session's TensorFlow config: threads, and for {@link Precision#BF16} Grappler's
+     * oneDNN bfloat16 rewrite, which TensorFlow applies to the graph when the session is made.
+     */
+    static ConfigProto configProto(SessionOptions options) {
+        RewriterConfig.Builder rewrites = RewriterConfig.newBuilder();
+        if (options.precision() == Precision.BF16) {
+            rewrites.setAutoMixedPrecisionOnednnBfloat16(RewriterConfig.Toggle.ON);
+        }
+        return ConfigProto.newBuilder()
+                .setIntraOpParallelismThreads(options.intraOpThreads())
+                .setInterOpParallelismThreads(options.interOpThreads())
+                .setGraphOptions(GraphOptions.newBuilder().setRewriteOptions(rewrites))
+                .build();
+    }
+
+    /** The precision this session was opened in. */
+    public Precision precision() {
+        return precision;
     }
 
     public ModelManifest manifest() {
@@ -133,6 +163,38 @@ public final class ModelSession implements AutoCloseable {
                     + ", " + preprocessor.height() + ", " + preprocessor.width() + ", 3])");
         }
         return call(batch, Math.toIntExact(batch.shape().size(0)));
+    }
+
+    /**
+     * The graph TensorFlow actually ran for {@code batch}, after Grappler's rewrites: the count
+     * of each {@code "op dtype"} (dtype from the op's {@code T} attribute, empty when it has
+     * none), e.g. {@code "_MklNativeFusedConv2D DT_BFLOAT16" -> 35}. Evidence of what
+     * {@link Precision} did, for the bench and tests; one traced run, not for serving.
+     */
+    public Map<String, Integer> executedOps(TFloat32 batch) {
+        if (closed) {
+            throw new IllegalStateException("model " + id() + " is closed");
+        }
+        SignatureDef signature = bundle.metaGraphDef().getSignatureDefMap().get(manifest.signature());
+        String input = signature.getInputsOrThrow(manifest.input().key()).getName();
+        Session.Runner runner = bundle.session().runner().feed(input, batch);
+        for (ModelManifest.Output o : manifest.outputs()) {
+            runner.fetch(signature.getOutputsOrThrow(o.key()).getName());
+        }
+        RunOptions traced = RunOptions.newBuilder().setOutputPartitionGraphs(true).build();
+        Map<String, Integer> ops = new TreeMap<>();
+        try (Result result = runner.setOptions(traced).runAndFetchMetadata()) {
+            RunMetadata metadata = result.getMetadata().orElseThrow(() -> new GateException("model " + id() + ": TensorFlow returned no run metadata"));
+            for (GraphDef graph : metadata.getPartitionGraphsList()) {
+                for (NodeDef node : graph.getNodeList()) {
+                    AttrValue type = node.getAttrMap().get("T");
+                    ops.merge(node.getOp() + " " + (type != null ? type.getType().name() : ""), 1, Integer::sum);
+                }
+            }
+        } catch (TensorFlowException e) {
+            throw new GateException("model " + id() + ": traced run failed (" + e.getMessage() + ")", e);
+        }
+        return ops;
     }
 
     /** Floats one input occupies in the batch tensor: height × width × 3. */
