@@ -56,7 +56,10 @@ public final class ModelSession implements AutoCloseable {
         this.fixedBatch = manifest.input().shape()[0];
     }
 
-    /** Loads the latest version of {@code name}; fails with the repository's message if it is missing. */
+    /**
+     * Loads the latest version of {@code name}; fails with the repository's message if it is
+     * missing, and for {@link Precision#BF16} when TensorFlow ran no op in bfloat16.
+     */
     public static ModelSession open(ModelRepository repository, String name, SessionOptions options) {
         ModelManifest manifest = repository.latest(name);
         var dir = repository.versionDir(manifest.name(), manifest.version());
@@ -71,7 +74,11 @@ public final class ModelSession implements AutoCloseable {
             throw new GateException("model " + name + ": TensorFlow cannot load " + dir + " (" + e.getMessage() + ")", e);
         }
         try {
-            return new ModelSession(manifest, bundle, options.precision());
+            ModelSession session = new ModelSession(manifest, bundle, options.precision());
+            if (options.precision() == Precision.BF16) {
+                session.requireBfloat16();
+            }
+            return session;
         } catch (RuntimeException e) {
             bundle.close();
             throw e;
@@ -195,6 +202,20 @@ public final class ModelSession implements AutoCloseable {
             throw new GateException("model " + id() + ": traced run failed (" + e.getMessage() + ")", e);
         }
         return ops;
+    }
+
+    /**
+     * Grappler skips the bfloat16 rewrite on a CPU without AVX512_BF16 or AMX, and drops it
+     * (logging, not failing) when it cannot apply it; the session would then quietly run FP32.
+     */
+    private void requireBfloat16() {
+        try (TFloat32 probe = TFloat32.tensorOf(Shape.of(1, preprocessor.height(), preprocessor.width(), 3))) {
+            Map<String, Integer> ops = executedOps(probe);
+            if (ops.keySet().stream().noneMatch(op -> op.endsWith(" DT_BFLOAT16"))) {
+                throw new GateException("model " + id() + ": precision BF16 requested, but TensorFlow ran no op in bfloat16"
+                        + " (the oneDNN bfloat16 rewrite needs a CPU with AVX512_BF16 or AMX; see TensorFlow's log)");
+            }
+        }
     }
 
     /** Floats one input occupies in the batch tensor: height × width × 3. */

@@ -12,8 +12,9 @@ public enum Precision {
      * Grappler's {@code auto_mixed_precision_onednn_bfloat16} rewrite at session creation:
      * convolutions, depthwise convolutions, the dense layer, pooling and softmax run in
      * bfloat16 through oneDNN (fast on AVX512_BF16 or AMX CPUs); the input and the outputs
-     * stay float32, with Casts at the edges. On a CPU without native bfloat16 oneDNN emulates
-     * it, slower than FP32.
+     * stay float32, with Casts at the edges. Where TensorFlow does not apply the rewrite (a CPU
+     * without bfloat16 support, or the rewrite fails and is dropped with a log line),
+     * {@link ModelSession#open} refuses the session rather than run FP32 under a BF16 label.
      */
     BF16
 }
