@@ -516,6 +516,15 @@ public final class Gate implements AutoCloseable {
                         models.add(set.policy(name).classifier());
                     }
                 }
+                Set<String> loaded = new LinkedHashSet<>(models);
+                if (needsFaces(set)) {
+                    loaded.addAll(List.of("blazeface", "faceres"));
+                }
+                for (String model : precisions.keySet()) {
+                    if (!loaded.contains(model)) {
+                        throw new GateException("precision for model " + model + ": this gate loads no such model (loads: " + loaded + ")");
+                    }
+                }
                 for (String model : models) {
                     ClassifierSignals c = new ClassifierSignals(ModelSession.open(repo, model, sessionOptions(model)), batching, batchListener);
                     classifiers.put(model, c);
