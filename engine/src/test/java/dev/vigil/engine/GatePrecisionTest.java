@@ -3,6 +3,7 @@ package dev.vigil.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.vigil.engine.image.EncodedImage;
 import dev.vigil.engine.model.Precision;
@@ -32,6 +33,7 @@ class GatePrecisionTest {
 
     @Test
     void bf16ClassifierGivesTheFp32DecisionsWithSlightlyDifferentSignals() throws Exception {
+        assumeTrue(TestModels.cpuHasBf16(), "no avx512_bf16 or amx_bf16 on this CPU");
         try (Gate fp32 = Gate.builder().optRepository(TestModels.repository()).optPolicies(policies()).optWarmUp(false).build();
              Gate bf16 = Gate.builder().optRepository(TestModels.repository()).optPolicies(policies()).optWarmUp(false)
                      .optPrecision("nsfw-mobilenet-v2-mid", Precision.BF16).build()) {

@@ -1,5 +1,7 @@
 package dev.vigil.bench.throughput;
 
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.vigil.bench.ModelFixtures;
 import dev.vigil.engine.image.DecodeLimits;
 import dev.vigil.engine.image.EncodedImage;
@@ -39,10 +41,12 @@ public final class PrecisionComparison {
     static final Map<String, double[]> POLICY_THRESHOLDS = Map.of("sexual", new double[] {0.1, 0.15, 0.4}, "suggestive", new double[] {0.2, 0.3, 0.6});
 
     /** One timed window: {@code images_per_s} of one precision at one batch size in one round. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Speed(int round, int batch, Precision precision, double imagesPerSecond, long calls) {
     }
 
     /** One photo's probabilities in both precisions, and the classifier signals the policies read. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record PhotoAgreement(String photo, String fp32Top, String reducedTop, float maxAbsDelta,
                                  double sexualFp32, double sexualReduced, double suggestiveFp32, double suggestiveReduced) {
     }
@@ -54,6 +58,7 @@ public final class PrecisionComparison {
      * @param topClassChanges  photos whose most probable class differs
      * @param thresholdCrossings photos whose sexual or suggestive signal lies on different sides of a default policy threshold
      */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Result(String model, Precision precision, int intraOpThreads, int hostCores, String jvm,
                          Map<Precision, Map<String, Integer>> conversions, List<Speed> speeds, Map<Integer, double[]> ratios,
                          List<PhotoAgreement> photos, Map<String, Float> maxAbsDelta, int topClassChanges, int thresholdCrossings) {
