@@ -31,8 +31,8 @@ import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.types.TFloat32;
 
 /**
- * One repository model loaded into TensorFlow: its manifest, its preprocessor and the
- * SavedModel session. {@link #run} takes a batch of images, preprocesses them straight into
+ * One repository model loaded into TensorFlow, in the {@link Precision} its
+ * {@link SessionOptions} ask for: its manifest, its preprocessor and the SavedModel session. {@link #run} takes a batch of images, preprocesses them straight into
  * one input tensor and returns each image's outputs. Owns the SavedModel and closes it;
  * {@link #run} is thread-safe (TensorFlow sessions are), but the engine calls it from the
  * model's one batching thread.
