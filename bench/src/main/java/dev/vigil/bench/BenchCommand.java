@@ -10,14 +10,16 @@ import picocli.CommandLine.Command;
 
 /**
  * {@code ./vigil bench <command>}: Vigil's measurements. {@code jmh} runs the micro-benchmarks,
- * {@code throughput} one sustained run of the engine or the whole gate, {@code load} a server
+ * {@code throughput} one sustained run of the engine or the whole gate, {@code precision} a
+ * reduced precision against FP32 (speed and agreement), {@code load} a server
  * under closed-loop, open-loop or swept load from a client, {@code peers} the same model in
  * other runtimes beside Vigil, with ratios. bench/README.md says what each measures
  * and holds the results. Errors reach the user as one line and exit status 1.
  */
 @Command(name = "vigil bench", mixinStandardHelpOptions = true, version = "vigil-bench 0.1.0",
         description = "Measure Vigil: JMH micro-benchmarks, throughput, load on a server (latency percentiles), and peer runtimes on the same model.",
-        subcommands = {ThroughputCommand.class, LoadCommand.class, JmhCommand.class, PeersCommand.class, TraceCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ThroughputCommand.class, PrecisionCommand.class, LoadCommand.class, JmhCommand.class, PeersCommand.class, TraceCommand.class,
+                ReportCommand.class, CommandLine.HelpCommand.class})
 public final class BenchCommand {
     /** The one JSON writer of the bench commands: indented, keys as the result records declare them. */
     public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

@@ -10,6 +10,7 @@ import dev.vigil.engine.image.ImageDecoder;
 import dev.vigil.engine.image.ImageInput;
 import dev.vigil.engine.image.Pixels;
 import dev.vigil.engine.model.ModelSession;
+import dev.vigil.engine.model.Precision;
 import dev.vigil.engine.model.SessionOptions;
 import dev.vigil.engine.policy.Evaluation;
 import dev.vigil.engine.policy.Policy;
@@ -35,6 +36,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -368,6 +370,7 @@ public final class Gate implements AutoCloseable {
         private int decodeThreads = Runtime.getRuntime().availableProcessors();
         private int decodeQueueCapacity = 1024;
         private SessionOptions sessionOptions = SessionOptions.forCores(Runtime.getRuntime().availableProcessors());
+        private final Map<String, Precision> precisions = new HashMap<>();
         private Duration timeout = Duration.ofSeconds(5);
         private int reducedDecodeSide = 448;
         private boolean warmUp = true;
@@ -422,10 +425,24 @@ public final class Gate implements AutoCloseable {
             return this;
         }
 
-        /** TensorFlow's intra- and inter-op threads for every model. */
+        /** TensorFlow's intra- and inter-op threads for every model, and their precision unless {@link #optPrecision} names the model. */
         public Builder optSessionOptions(SessionOptions options) {
             this.sessionOptions = options;
             return this;
+        }
+
+        /**
+         * Runs {@code model} in {@code precision} (default: the session options', FP32). BF16 is
+         * faster on a CPU with AVX512_BF16 or AMX and moves probabilities slightly; see
+         * {@link Precision} and bench/README.md for by how much.
+         */
+        public Builder optPrecision(String model, Precision precision) {
+            precisions.put(Objects.requireNonNull(model, "model"), Objects.requireNonNull(precision, "precision"));
+            return this;
+        }
+
+        private SessionOptions sessionOptions(String model) {
+            return sessionOptions.withPrecision(precisions.getOrDefault(model, sessionOptions.precision()));
         }
 
         /** Default deadline of a request that sets none (default 5 s). */
@@ -499,18 +516,27 @@ public final class Gate implements AutoCloseable {
                         models.add(set.policy(name).classifier());
                     }
                 }
+                Set<String> loaded = new LinkedHashSet<>(models);
+                if (needsFaces(set)) {
+                    loaded.addAll(List.of("blazeface", "faceres"));
+                }
+                for (String model : precisions.keySet()) {
+                    if (!loaded.contains(model)) {
+                        throw new GateException("precision for model " + model + ": this gate loads no such model (loads: " + loaded + ")");
+                    }
+                }
                 for (String model : models) {
-                    ClassifierSignals c = new ClassifierSignals(ModelSession.open(repo, model, sessionOptions), batching, batchListener);
+                    ClassifierSignals c = new ClassifierSignals(ModelSession.open(repo, model, sessionOptions(model)), batching, batchListener);
                     classifiers.put(model, c);
                     providers.add(c);
                 }
                 providers.add(new HashListSignals(hashLists != null ? hashLists : HashListRegistry.builder().build()));
                 if (needsFaces(set)) {
                     // load both models before handing them over, so a failure closes what was opened
-                    ModelSession detector = ModelSession.open(repo, "blazeface", sessionOptions);
+                    ModelSession detector = ModelSession.open(repo, "blazeface", sessionOptions("blazeface"));
                     ModelSession attributes;
                     try {
-                        attributes = ModelSession.open(repo, "faceres", sessionOptions);
+                        attributes = ModelSession.open(repo, "faceres", sessionOptions("faceres"));
                     } catch (RuntimeException e) {
                         detector.close();
                         throw e;

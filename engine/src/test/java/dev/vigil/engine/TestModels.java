@@ -43,6 +43,19 @@ public final class TestModels {
         return new ModelRepository(paths().repository());
     }
 
+    /**
+     * Whether this CPU runs bfloat16 natively (AVX512_BF16 or AMX), which TensorFlow's oneDNN
+     * bfloat16 rewrite needs; without it a BF16 session is refused, so BF16 tests assume this.
+     */
+    public static boolean cpuHasBf16() {
+        try {
+            String cpuinfo = Files.readString(Path.of("/proc/cpuinfo"));
+            return cpuinfo.contains("avx512_bf16") || cpuinfo.contains("amx_bf16");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Reference outputs of one model: {@code <cache>/reference/<model>/}. */
     public static Path reference(String model) {
         return paths().reference().resolve(model);

@@ -10,25 +10,36 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
 import org.tensorflow.SessionFunction;
 import org.tensorflow.Tensor;
 import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.FloatDataBuffer;
+import org.tensorflow.proto.AttrValue;
 import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.GraphDef;
+import org.tensorflow.proto.GraphOptions;
+import org.tensorflow.proto.NodeDef;
+import org.tensorflow.proto.RewriterConfig;
+import org.tensorflow.proto.RunMetadata;
+import org.tensorflow.proto.RunOptions;
+import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.types.TFloat32;
 
 /**
- * One repository model loaded into TensorFlow: its manifest, its preprocessor and the
- * SavedModel session. {@link #run} takes a batch of images, preprocesses them straight into
+ * One repository model loaded into TensorFlow, in the {@link Precision} its
+ * {@link SessionOptions} ask for: its manifest, its preprocessor and the SavedModel session. {@link #run} takes a batch of images, preprocesses them straight into
  * one input tensor and returns each image's outputs. Owns the SavedModel and closes it;
  * {@link #run} is thread-safe (TensorFlow sessions are), but the engine calls it from the
  * model's one batching thread.
  */
 public final class ModelSession implements AutoCloseable {
     private final ModelManifest manifest;
+    private final Precision precision;
     private final Preprocessor preprocessor;
     private final SavedModelBundle bundle;
     private final SessionFunction function;
@@ -36,25 +47,26 @@ public final class ModelSession implements AutoCloseable {
     private final long fixedBatch;
     private volatile boolean closed;
 
-    private ModelSession(ModelManifest manifest, SavedModelBundle bundle) {
+    private ModelSession(ModelManifest manifest, SavedModelBundle bundle, Precision precision) {
         this.manifest = manifest;
+        this.precision = precision;
         this.preprocessor = new Preprocessor(manifest.input());
         this.bundle = bundle;
         this.function = bundle.function(manifest.signature());
         this.fixedBatch = manifest.input().shape()[0];
     }
 
-    /** Loads the latest version of {@code name}; fails with the repository's message if it is missing. */
+    /**
+     * Loads the latest version of {@code name}; fails with the repository's message if it is
+     * missing, and for {@link Precision#BF16} when TensorFlow ran no op in bfloat16.
+     */
     public static ModelSession open(ModelRepository repository, String name, SessionOptions options) {
         ModelManifest manifest = repository.latest(name);
         var dir = repository.versionDir(manifest.name(), manifest.version());
         if (!Files.isRegularFile(dir.resolve("saved_model.pb"))) {
             throw new GateException("model " + name + ": " + dir.resolve("saved_model.pb") + " missing");
         }
-        ConfigProto config = ConfigProto.newBuilder()
-                .setIntraOpParallelismThreads(options.intraOpThreads())
-                .setInterOpParallelismThreads(options.interOpThreads())
-                .build();
+        ConfigProto config = configProto(options);
         SavedModelBundle bundle;
         try {
             bundle = SavedModelBundle.loader(dir.toString()).withTags(SavedModelWriter.TAG).withConfigProto(config).load();
@@ -62,11 +74,36 @@ public final class ModelSession implements AutoCloseable {
             throw new GateException("model " + name + ": TensorFlow cannot load " + dir + " (" + e.getMessage() + ")", e);
         }
         try {
-            return new ModelSession(manifest, bundle);
+            ModelSession session = new ModelSession(manifest, bundle, options.precision());
+            if (options.precision() == Precision.BF16) {
+                session.requireBfloat16();
+            }
+            return session;
         } catch (RuntimeException e) {
             bundle.close();
             throw e;
         }
+    }
+
+    /**
+     * The session's TensorFlow config: threads, and for {@link Precision#BF16} Grappler's
+     * oneDNN bfloat16 rewrite, which TensorFlow applies to the graph when the session is made.
+     */
+    static ConfigProto configProto(SessionOptions options) {
+        RewriterConfig.Builder rewrites = RewriterConfig.newBuilder();
+        if (options.precision() == Precision.BF16) {
+            rewrites.setAutoMixedPrecisionOnednnBfloat16(RewriterConfig.Toggle.ON);
+        }
+        return ConfigProto.newBuilder()
+                .setIntraOpParallelismThreads(options.intraOpThreads())
+                .setInterOpParallelismThreads(options.interOpThreads())
+                .setGraphOptions(GraphOptions.newBuilder().setRewriteOptions(rewrites))
+                .build();
+    }
+
+    /** The precision this session was opened in. */
+    public Precision precision() {
+        return precision;
     }
 
     public ModelManifest manifest() {
@@ -133,6 +170,52 @@ public final class ModelSession implements AutoCloseable {
                     + ", " + preprocessor.height() + ", " + preprocessor.width() + ", 3])");
         }
         return call(batch, Math.toIntExact(batch.shape().size(0)));
+    }
+
+    /**
+     * The graph TensorFlow actually ran for {@code batch}, after Grappler's rewrites: the count
+     * of each {@code "op dtype"} (dtype from the op's {@code T} attribute, empty when it has
+     * none), e.g. {@code "_MklNativeFusedConv2D DT_BFLOAT16" -> 35}. Evidence of what
+     * {@link Precision} did, for the bench and tests; one traced run, not for serving.
+     */
+    public Map<String, Integer> executedOps(TFloat32 batch) {
+        if (closed) {
+            throw new IllegalStateException("model " + id() + " is closed");
+        }
+        SignatureDef signature = bundle.metaGraphDef().getSignatureDefMap().get(manifest.signature());
+        String input = signature.getInputsOrThrow(manifest.input().key()).getName();
+        Session.Runner runner = bundle.session().runner().feed(input, batch);
+        for (ModelManifest.Output o : manifest.outputs()) {
+            runner.fetch(signature.getOutputsOrThrow(o.key()).getName());
+        }
+        RunOptions traced = RunOptions.newBuilder().setOutputPartitionGraphs(true).build();
+        Map<String, Integer> ops = new TreeMap<>();
+        try (Result result = runner.setOptions(traced).runAndFetchMetadata()) {
+            RunMetadata metadata = result.getMetadata().orElseThrow(() -> new GateException("model " + id() + ": TensorFlow returned no run metadata"));
+            for (GraphDef graph : metadata.getPartitionGraphsList()) {
+                for (NodeDef node : graph.getNodeList()) {
+                    AttrValue type = node.getAttrMap().get("T");
+                    ops.merge(node.getOp() + " " + (type != null ? type.getType().name() : ""), 1, Integer::sum);
+                }
+            }
+        } catch (TensorFlowException e) {
+            throw new GateException("model " + id() + ": traced run failed (" + e.getMessage() + ")", e);
+        }
+        return ops;
+    }
+
+    /**
+     * Grappler skips the bfloat16 rewrite on a CPU without AVX512_BF16 or AMX, and drops it
+     * (logging, not failing) when it cannot apply it; the session would then quietly run FP32.
+     */
+    private void requireBfloat16() {
+        try (TFloat32 probe = TFloat32.tensorOf(Shape.of(1, preprocessor.height(), preprocessor.width(), 3))) {
+            Map<String, Integer> ops = executedOps(probe);
+            if (ops.keySet().stream().noneMatch(op -> op.endsWith(" DT_BFLOAT16"))) {
+                throw new GateException("model " + id() + ": precision BF16 requested, but TensorFlow ran no op in bfloat16"
+                        + " (the oneDNN bfloat16 rewrite needs a CPU with AVX512_BF16 or AMX; see TensorFlow's log)");
+            }
+        }
     }
 
     /** Floats one input occupies in the batch tensor: height × width × 3. */

@@ -60,7 +60,7 @@ class ServeCommandTest {
                 "--max-in-flight-per-connection", "--max-frame", "--max-image-bytes", "--idle-timeout", "--shutdown-grace", "--timeout",
                 "--max-timeout", "--tls-cert", "--tls-key", "--tls-client-ca", "--token", "--token-file", "--policies", "--repository",
                 "--classifier", "--max-batch", "--max-queue-delay", "--queue-capacity", "--decode-threads", "--decode-queue",
-                "--intra-op-threads")) {
+                "--intra-op-threads", "--bf16")) {
             assertTrue(out.toString().contains(flag + "="), flag + " in:\n" + out);
         }
         String help = out.toString().replaceAll("\\s+", " ");
@@ -89,10 +89,18 @@ class ServeCommandTest {
     }
 
     @Test
+    void bf16NamesModelsOnTheCommandLineOrInTheConfigFile() throws Exception {
+        assertEquals(List.of(), parse().bf16Models, "every model FP32 by default");
+        assertEquals(List.of("nsfw-mobilenet-v2-mid", "nsfw-inception-v3"), parse("--bf16", "nsfw-mobilenet-v2-mid,nsfw-inception-v3").bf16Models);
+        Path yaml = Files.writeString(dir.resolve("bf16.yaml"), "bf16: nsfw-mobilenet-v2-mid\n");
+        assertEquals(List.of("nsfw-mobilenet-v2-mid"), parse("--config", yaml.toString()).bf16Models);
+    }
+
+    @Test
     void unknownConfigKeysAndBadValuesAreClearErrors() throws Exception {
         Path typo = Files.writeString(dir.resolve("typo.yaml"), "prot: 7461\n");
         var e = assertThrows(IllegalArgumentException.class, () -> parse("--config", typo.toString()));
-        assertTrue(e.getMessage().startsWith(typo + ": prot (expected one of: bind, classifier, decode-queue, "), e.getMessage());
+        assertTrue(e.getMessage().startsWith(typo + ": prot (expected one of: bf16, bind, classifier, decode-queue, "), e.getMessage());
         Path list = Files.writeString(dir.resolve("list.yaml"), "port: [1, 2]\n");
         assertEquals(list + ": port: [1,2] (expected: a single value)",
                 assertThrows(IllegalArgumentException.class, () -> parse("--config", list.toString())).getMessage());
