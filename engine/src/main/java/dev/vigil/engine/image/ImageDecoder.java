@@ -147,7 +147,7 @@ public final class ImageDecoder {
             }
             throw new GateException("OpenCV returned Mat type " + type + " for IMREAD_COLOR (expected: CV_8UC3)");
         }
-        return new MatPixels(decoded);
+        return PixelsView.owning(decoded);
     }
 
     private Pixels view(RawImage raw) {
@@ -176,7 +176,7 @@ public final class ImageDecoder {
             throw new InputException("image.pixels", pixels.remaining() + " bytes (expected: >= rowStride * (height - 1)"
                     + " + width * channels = " + needed + ")");
         }
-        return new RawPixelsView(pixels.slice(pixels.position(), (int) needed), raw.width(), raw.height(), raw.rowStride(), format);
+        return new PixelsView(pixels.slice(pixels.position(), (int) needed), raw.width(), raw.height(), raw.rowStride(), format);
     }
 
     private void checkSize(int width, int height) {
