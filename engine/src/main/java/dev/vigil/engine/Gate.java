@@ -67,6 +67,7 @@ public final class Gate implements AutoCloseable {
     private final PolicySet policies;
     private final ImageDecoder decoder;
     private final ThreadPoolExecutor decodePool;
+    private final int decodeQueueCapacity;
     private final Map<String, SignalProvider> providerBySignal;
     /** Classifier model name to its provider; policies choose one, else {@link #defaultClassifier}. */
     private final Map<String, ClassifierSignals> classifiers;
@@ -92,6 +93,7 @@ public final class Gate implements AutoCloseable {
         }
         this.providerBySignal = Map.copyOf(bySignal);
         AtomicInteger threads = new AtomicInteger();
+        this.decodeQueueCapacity = b.decodeQueueCapacity;
         this.decodePool = new ThreadPoolExecutor(b.decodeThreads, b.decodeThreads, 0, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(b.decodeQueueCapacity), r -> {
                     Thread t = new Thread(r, "vigil-decode-" + threads.incrementAndGet());
@@ -135,19 +137,19 @@ public final class Gate implements AutoCloseable {
         String id = request.requestId() != null ? request.requestId() : UUID.randomUUID().toString();
         Duration limit = request.timeout() != null ? request.timeout() : timeout;
         long deadline = start + limit.toNanos();
-        if (closed) {
-            return CompletableFuture.completedFuture(failClosed(id, policy, "closed", "the gate is shut down", Map.of(), start, 0));
-        }
         Attempt attempt = new Attempt(id, policy, start, deadline);
+        if (closed) {
+            return CompletableFuture.completedFuture(attempt.verdict(null, new GateClosedException()));
+        }
         CompletableFuture<Verdict> verdict;
         try {
             verdict = CompletableFuture.supplyAsync(() -> attempt.decode(request), decodePool)
-                    .thenCompose(attempt::evaluate)
+                    .thenCompose(ctx -> attempt.evaluate())
                     .orTimeout(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
                     .handle(attempt::verdict);
         } catch (RejectedExecutionException e) {
-            verdict = CompletableFuture.completedFuture(
-                    failClosed(id, policy, "overloaded", "decode queue full (" + decodePool.getQueue().remainingCapacity() + " free)", Map.of(), start, 0));
+            verdict = CompletableFuture.completedFuture(attempt.verdict(null, new RejectedExecutionException(
+                    "decode queue full: " + decodeQueueCapacity + " images waiting (capacity: " + decodeQueueCapacity + ")")));
         }
         return verdict.whenComplete((v, e) -> attempt.release());
     }
@@ -186,7 +188,7 @@ public final class Gate implements AutoCloseable {
             }
         }
 
-        CompletableFuture<Evaluation> evaluate(RequestContext ctx) {
+        CompletableFuture<Evaluation> evaluate() {
             return policy.evaluate(this::signal);
         }
 
@@ -297,7 +299,7 @@ public final class Gate implements AutoCloseable {
         if (cause instanceof QueueFullException || cause instanceof RejectedExecutionException) {
             return "overloaded";
         }
-        if (cause instanceof BatcherClosedException) {
+        if (cause instanceof BatcherClosedException || cause instanceof GateClosedException) {
             return "closed";
         }
         return "error";
@@ -311,13 +313,11 @@ public final class Gate implements AutoCloseable {
         return m == null ? cause.getClass().getSimpleName() : m;
     }
 
-    private Verdict failClosed(String id, Policy policy, String stage, String message, Map<String, String> failures, long start, long decode) {
-        long now = System.nanoTime();
-        Map<String, String> f = new LinkedHashMap<>(failures);
-        f.put(stage, message);
-        Decision decision = policy.onError() == Policy.OnError.ALLOW ? Decision.ALLOW : Decision.BLOCK;
-        return new Verdict(id, decision, Evaluation.ERROR, stage + ": " + message, Map.of(), f, List.of(), List.of(), policy.name(), policy.version(),
-                new Verdict.Timings(decode / 1000, 0, 0, 0, (now - start) / 1000));
+    /** A request scored after {@link #close()}. */
+    private static final class GateClosedException extends GateException {
+        GateClosedException() {
+            super("the gate is shut down");
+        }
     }
 
     @Override

@@ -283,6 +283,25 @@ class GateTest {
     }
 
     @Test
+    void aRequestAfterCloseFailsClosed() throws Exception {
+        // its own policy file, so that closing this gate closes none of the shared test providers
+        PolicySet policies = PolicySet.load(new ByteArrayInputStream("""
+                version: "closed.1"
+                default_policy: classify
+                policies:
+                  classify:
+                    rules:
+                      - { name: sexual, when: { sexual: { at_least: 0.4 } }, decision: BLOCK }
+                """.getBytes(StandardCharsets.UTF_8)), "closed");
+        Gate closedGate = Gate.builder().optRepository(TestModels.repository()).optPolicies(policies).optWarmUp(false).build();
+        closedGate.close();
+        Verdict v = closedGate.score(ScoreRequest.of(new EncodedImage(photo("c.png")))).get(10, TimeUnit.SECONDS);
+        assertEquals(Decision.BLOCK, v.decision());
+        assertEquals("error", v.rule());
+        assertEquals("closed: the gate is shut down", v.reason());
+    }
+
+    @Test
     void unknownPolicyIsAClearError() {
         var f = gate.score(ScoreRequest.of(new EncodedImage(new byte[1])).withPolicy("nsfw-lax"));
         var e = assertThrows(java.util.concurrent.ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
