@@ -40,9 +40,12 @@ final class CliSupport {
         return paths.cache().resolve("protected-people.json");
     }
 
-    /** Every list file in {@code dir}; each is watched and reloaded when it changes. */
-    static HashListRegistry hashLists(Path dir) {
-        HashListRegistry.Builder builder = HashListRegistry.builder();
+    /**
+     * Every list file in {@code dir}, matched within {@code maxDistance} bits; each is watched and
+     * reloaded when it changes (a file added later needs a restart).
+     */
+    static HashListRegistry hashLists(Path dir, int maxDistance) {
+        HashListRegistry.Builder builder = HashListRegistry.builder().optMaxDistance(maxDistance);
         for (Path file : listFiles(dir)) {
             builder.addList(listName(file), file);
         }

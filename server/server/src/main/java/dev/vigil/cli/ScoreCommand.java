@@ -66,6 +66,10 @@ public final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--hash-lists", paramLabel = "DIR", description = "Folder of PDQ hash lists (default: <cache>/hash-lists).")
     Path hashListsDir;
 
+    @Option(names = "--hash-distance", paramLabel = "BITS", defaultValue = "31",
+            description = "Largest Hamming distance to a listed hash that counts as a match (default: ${DEFAULT-VALUE}, as serve).")
+    int hashDistance;
+
     @Option(names = "--protected-people", paramLabel = "FILE", description = "Protected-people registry (default: <cache>/protected-people.json).")
     Path protectedPeople;
 
@@ -85,7 +89,7 @@ public final class ScoreCommand implements Callable<Integer> {
         EncodedImage sourceImage = source == null ? null : new EncodedImage(Files.readAllBytes(source));
         int worst = 0;
         try (Gate gate = Gate.builder().optRepository(models).optPolicies(set).optWarmUp(false)
-                .optHashLists(CliSupport.hashLists(hashListsDir != null ? hashListsDir : CliSupport.hashListsDir(paths)))
+                .optHashLists(CliSupport.hashLists(hashListsDir != null ? hashListsDir : CliSupport.hashListsDir(paths), hashDistance))
                 .optProtectedPeople(CliSupport.protectedPeople(protectedPeople != null ? protectedPeople : CliSupport.protectedPeopleFile(paths)))
                 .optTimeout(timeout).build()) {
             Deque<Pending> window = new ArrayDeque<>();

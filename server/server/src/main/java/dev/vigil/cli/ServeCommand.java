@@ -333,9 +333,7 @@ public final class ServeCommand implements Callable<Integer> {
             CliSupport.importMissingDefaults(paths, models, log);
         }
         Path lists = hashListsDir != null ? hashListsDir : CliSupport.hashListsDir(paths);
-        var hashLists = dev.vigil.engine.hash.HashListRegistry.builder().optMaxDistance(hashDistance);
-        CliSupport.listFiles(lists).forEach(f -> hashLists.addList(CliSupport.listName(f), f));
-        gateOptions.optHashLists(hashLists.build());
+        gateOptions.optHashLists(CliSupport.hashLists(lists, hashDistance));
         Path people = protectedPeopleFile != null ? protectedPeopleFile : CliSupport.protectedPeopleFile(paths);
         var registry = CliSupport.protectedPeople(people);
         gateOptions.optProtectedPeople(registry);
