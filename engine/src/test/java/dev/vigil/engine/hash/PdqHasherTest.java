@@ -12,7 +12,6 @@ import dev.vigil.engine.image.PixelFormat;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

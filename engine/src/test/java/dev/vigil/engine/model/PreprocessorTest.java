@@ -9,14 +9,10 @@ import dev.vigil.engine.image.PixelFormat;
 import dev.vigil.engine.image.Pixels;
 import dev.vigil.models.repository.ModelManifest;
 import java.io.IOException;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.tensorflow.ndarray.buffer.DataBuffers;
-import org.tensorflow.ndarray.buffer.FloatDataBuffer;
 
 /**
  * Preprocessing against the original libraries: the reference runtime saved the exact tensors

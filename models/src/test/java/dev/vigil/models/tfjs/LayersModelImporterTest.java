@@ -4,7 +4,6 @@ import dev.vigil.models.VigilPaths;
 import dev.vigil.models.fetch.PackageFetcher;
 import dev.vigil.models.repository.DefaultModels;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,9 +11,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.models.ImportException;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.ArrayList;
@@ -508,12 +504,6 @@ class LayersModelImporterTest {
         return out;
     }
 
-    private static float[] readF32(Path file) throws IOException {
-        ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
-        float[] out = new float[bytes.remaining() / 4];
-        bytes.asFloatBuffer().get(out);
-        return out;
-    }
 
     // ---- arithmetic for the expected values ----
 

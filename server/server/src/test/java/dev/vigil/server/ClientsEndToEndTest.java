@@ -10,7 +10,6 @@ import dev.vigil.client.Decision;
 import dev.vigil.client.ScoreCall;
 import dev.vigil.client.VigilClient;
 import dev.vigil.engine.TestModels;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
