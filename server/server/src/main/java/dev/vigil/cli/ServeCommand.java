@@ -333,12 +333,13 @@ public final class ServeCommand implements Callable<Integer> {
             CliSupport.importMissingDefaults(paths, models, log);
         }
         Path lists = hashListsDir != null ? hashListsDir : CliSupport.hashListsDir(paths);
-        gateOptions.optHashLists(CliSupport.hashLists(lists, hashDistance));
+        var hashLists = CliSupport.hashLists(lists, hashDistance);
+        gateOptions.optHashLists(hashLists);
         Path people = protectedPeopleFile != null ? protectedPeopleFile : CliSupport.protectedPeopleFile(paths);
         var registry = CliSupport.protectedPeople(people);
         gateOptions.optProtectedPeople(registry);
-        log.printf(Locale.ROOT, "vigil: hash lists from %s: %d list(s); protected people from %s: %d enrolment(s)%n",
-                lists, CliSupport.listFiles(lists).size(), people, registry.list().size());
+        log.printf(Locale.ROOT, "vigil: hash lists from %s: %d list(s), %d hash(es); protected people from %s: %d enrolment(s)%n",
+                lists, hashLists.status().size(), hashLists.status().stream().mapToLong(l -> l.entries()).sum(), people, registry.list().size());
         log.printf(Locale.ROOT, "vigil: loading models from %s (classifier %s, batches of up to %d, %d decode thread(s), %d intra-op thread(s), bfloat16: %s) and warming up%n",
                 paths.repository(), classifier, maxBatch, decodeThreads != null ? decodeThreads : cores, intraOpThreads != null ? intraOpThreads : cores,
                 bf16Models.isEmpty() ? "none" : String.join(", ", bf16Models));
