@@ -262,7 +262,8 @@ class GateTest {
         CompletableFuture<Verdict> first = gate.score(ScoreRequest.of(new EncodedImage(png)).withPolicy("jammed").withTimeout(Duration.ofSeconds(4)));
         CompletableFuture<Verdict> second = gate.score(ScoreRequest.of(new EncodedImage(png)).withPolicy("jammed").withTimeout(Duration.ofSeconds(4)));
         while (jammed.batcher.inFlight() + jammed.batcher.queueDepth() < 2) {
-            assertFalse(first.isDone() || second.isDone(), "a held request was answered before both reached the jammed model");
+            assertFalse(first.isDone() || second.isDone(), () -> "a held request was answered before both reached the jammed model: "
+                    + (first.isDone() ? first.join() : second.join()));
             Thread.sleep(1);
         }
         // a third finds the queue full and is refused at once
