@@ -258,14 +258,13 @@ class GateTest {
     void fullQueueIsBlockedAsOverloadedAndMissedDeadlineAsTimeout() throws Exception {
         byte[] png = photo("c.png");
         // the first request occupies the jammed model's only batch slot, the second its queue of 1
-        // deadlines long enough for both to be decoded and reach the model even on a loaded machine
+        // deadlines long enough for both to be decoded and reach the model even on a loaded machine;
+        // the second is sent only once the model's worker holds the first, else it could find the
+        // queue of 1 still occupied by the first and be refused, which is the next step's case
         CompletableFuture<Verdict> first = gate.score(ScoreRequest.of(new EncodedImage(png)).withPolicy("jammed").withTimeout(Duration.ofSeconds(4)));
+        awaitJam(first, 1, 0);
         CompletableFuture<Verdict> second = gate.score(ScoreRequest.of(new EncodedImage(png)).withPolicy("jammed").withTimeout(Duration.ofSeconds(4)));
-        while (jammed.batcher.inFlight() + jammed.batcher.queueDepth() < 2) {
-            assertFalse(first.isDone() || second.isDone(), () -> "a held request was answered before both reached the jammed model: "
-                    + (first.isDone() ? first.join() : second.join()));
-            Thread.sleep(1);
-        }
+        awaitJam(second, 1, 1);
         // a third finds the queue full and is refused at once
         Verdict overloaded = score(ScoreRequest.of(new EncodedImage(png)).withPolicy("jammed").withTimeout(Duration.ofSeconds(30)));
         assertEquals(Decision.BLOCK, overloaded.decision());
@@ -300,6 +299,14 @@ class GateTest {
         assertEquals(Decision.BLOCK, v.decision());
         assertEquals("error", v.rule());
         assertEquals("closed: the gate is shut down", v.reason());
+    }
+
+    /** Waits until the jammed model holds {@code inFlight} requests in its worker and {@code queued} in its queue. */
+    private static void awaitJam(CompletableFuture<Verdict> held, int inFlight, int queued) throws InterruptedException {
+        while (jammed.batcher.inFlight() != inFlight || jammed.batcher.queueDepth() != queued) {
+            assertFalse(held.isDone(), () -> "a held request was answered before it reached the jammed model: " + held.join());
+            Thread.sleep(1);
+        }
     }
 
     @Test
