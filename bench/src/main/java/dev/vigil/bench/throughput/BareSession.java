@@ -17,6 +17,13 @@ import org.tensorflow.types.TFloat32;
  * tensor names and input size come from Vigil's manifest, before anything is timed. One
  * instance holds one loaded SavedModel with one thread setting and closes it; {@link #measure}
  * may be called repeatedly, not concurrently.
+ *
+ * <p>TensorFlow shares one intra-op and one inter-op thread pool across every session of a
+ * process, sized by the first session made: a sweep in one JVM would otherwise run every
+ * setting with the first one's threads. The session asks for its own inter-op pool
+ * ({@code use_per_session_threads}); its own intra-op pool needs
+ * {@code TF_OVERRIDE_GLOBAL_THREADPOOL=true} in the environment before the JVM starts, which
+ * {@code ./vigil bench} exports. {@link #ownThreadPools()} says whether it is set.
  */
 public final class BareSession implements AutoCloseable {
     /** The tag Vigil's repository writes its SavedModels with. */
@@ -29,21 +36,26 @@ public final class BareSession implements AutoCloseable {
     private final int height;
     private final int width;
     private final int intraOpThreads;
+    private final int interOpThreads;
 
     /**
-     * Loads the SavedModel in {@code dir} with {@code intraOpThreads} intra-op threads and one
-     * inter-op thread, as the engine configures its sessions.
+     * Loads the SavedModel in {@code dir} with its own pools of {@code intraOpThreads} intra-op
+     * and {@code interOpThreads} inter-op threads. With one inter-op thread, concurrent callers
+     * take turns: each call's ops are scheduled on that one thread.
      */
-    public BareSession(String model, Path dir, String inputTensor, String outputTensor, int height, int width, int intraOpThreads) {
+    public BareSession(String model, Path dir, String inputTensor, String outputTensor, int height, int width, int intraOpThreads,
+            int interOpThreads) {
         this.model = model;
         this.inputTensor = inputTensor;
         this.outputTensor = outputTensor;
         this.height = height;
         this.width = width;
         this.intraOpThreads = intraOpThreads;
+        this.interOpThreads = interOpThreads;
         ConfigProto config = ConfigProto.newBuilder()
                 .setIntraOpParallelismThreads(intraOpThreads)
-                .setInterOpParallelismThreads(1)
+                .setInterOpParallelismThreads(interOpThreads)
+                .setUsePerSessionThreads(true)
                 .build();
         this.bundle = SavedModelBundle.loader(dir.toString()).withTags(TAG).withConfigProto(config).load();
     }
@@ -66,10 +78,20 @@ public final class BareSession implements AutoCloseable {
                     return batch;
                 }
             });
-            return new ThroughputResult("bare-session", model, batch, callers, null, intraOpThreads, 1, counts.seconds(),
+            return new ThroughputResult("bare-session", model, batch, callers, null, intraOpThreads, interOpThreads, counts.seconds(),
                     warmUp.toNanos() / 1e9, ThroughputResult.hostCores(), ThroughputResult.thisJvm(), null, counts.images(), counts.calls(),
                     null, null, counts.imagesPerSecond());
         }
+    }
+
+    /**
+     * Whether TensorFlow gives each session its own intra-op pool in this process
+     * ({@code TF_OVERRIDE_GLOBAL_THREADPOOL} true); without it every session shares the pool the
+     * first session of the process sized.
+     */
+    public static boolean ownThreadPools() {
+        String v = System.getenv("TF_OVERRIDE_GLOBAL_THREADPOOL");
+        return v != null && (v.equalsIgnoreCase("true") || v.equals("1"));
     }
 
     @Override
