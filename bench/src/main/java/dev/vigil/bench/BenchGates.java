@@ -33,12 +33,13 @@ public final class BenchGates {
 
     /**
      * A gate that scores with {@code classifier} and batches up to {@code maxBatch} requests,
-     * waiting at most the default queue delay; models are warmed up for every batch size
-     * before it returns. The caller closes it.
+     * waiting at most the default queue delay, with the default concurrent batches and threads;
+     * models are warmed up for every batch size before it returns. The caller closes it.
      */
     public static Gate build(String classifier, int maxBatch, BatchListener listener) {
         BatchingConfig batching = new BatchingConfig(maxBatch, BatchingConfig.DEFAULT_MAX_QUEUE_DELAY,
-                Math.max(BatchingConfig.DEFAULT_QUEUE_CAPACITY, 4 * maxBatch), BatchingConfig.DEFAULT_CLOSE_TIMEOUT);
+                Math.max(BatchingConfig.DEFAULT_QUEUE_CAPACITY, 4 * maxBatch), BatchingConfig.DEFAULT_CLOSE_TIMEOUT,
+                BatchingConfig.defaultConcurrentBatches(Runtime.getRuntime().availableProcessors()));
         return Gate.builder()
                 .optPolicies(policies())
                 .optClassifier(classifier)

@@ -15,10 +15,18 @@ public final class ModelFixtures {
     private ModelFixtures() {
     }
 
-    /** Opens {@code model} from the default repository; {@code intraOpThreads} 0 means one per core. */
+    /**
+     * Opens {@code model} from the default repository for one caller; {@code intraOpThreads} 0
+     * means one per core.
+     */
     public static ModelSession open(String model, int intraOpThreads) {
         SessionOptions options = intraOpThreads > 0 ? new SessionOptions(intraOpThreads, 1)
                 : SessionOptions.forCores(Runtime.getRuntime().availableProcessors());
+        return open(model, options);
+    }
+
+    /** Opens {@code model} from the default repository with these threads. */
+    public static ModelSession open(String model, SessionOptions options) {
         return ModelSession.open(new ModelRepository(VigilPaths.resolve(null, null).repository()), model, options);
     }
 

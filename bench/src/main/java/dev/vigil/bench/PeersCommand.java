@@ -31,7 +31,8 @@ import picocli.CommandLine.Spec;
             "nsfw-mobilenet-v2-mid four ways, in one run on the same photos, with ratios (above 1: Vigil faster):",
             "  bare session: TensorFlow Java alone (SavedModelBundle, session.runner) on pre-made tensors, over"
                     + " intra-op threads x concurrent callers x batch: the ceiling;",
-            "  engine tensors: Vigil's model session on pre-made tensors, one caller, default threads, per batch size;",
+            "  engine tensors: Vigil's model session on pre-made tensors with the gate's default threads and concurrent batches,"
+                    + " per batch size;",
             "  gate images: the whole gate from the encoded photos (as ./vigil bench throughput);",
             "  nsfwjs: the same model in Node + TensorFlow.js on every backend that loads (model-only per batch size,"
                     + " and decode + classify on the photos)."})
@@ -89,13 +90,19 @@ final class PeersCommand implements Callable<Integer> {
         Path dir = repository.versionDir(manifest.name(), manifest.version());
         String output = manifest.output("probabilities").tensor();
         List<ThroughputResult> bare = new ArrayList<>();
+        if (!BareSession.ownThreadPools()) {
+            err.println("vigil bench: TF_OVERRIDE_GLOBAL_THREADPOOL is not true: every session shares the intra-op pool of the first,"
+                    + " so the bare sweep's intra-op settings are not what they say (./vigil bench sets it)");
+        }
         for (int intra : bareIntraOp) {
-            try (BareSession session = new BareSession(MODEL, dir, manifest.input().tensor(), output,
-                    manifest.input().height(), manifest.input().width(), intra)) {
-                for (int callers : bareCallers) {
+            for (int callers : bareCallers) {
+                // One inter-op thread per caller: with fewer, concurrent calls take turns on it.
+                try (BareSession session = new BareSession(MODEL, dir, manifest.input().tensor(), output,
+                        manifest.input().height(), manifest.input().width(), intra, callers)) {
                     for (int b : batches) {
                         ThroughputResult r = session.measure(b, callers, warm, measured);
-                        err.printf("bare session: batch %d, intra-op %d, callers %d: %.1f images/s%n", b, intra, callers, r.imagesPerSecond());
+                        err.printf("bare session: batch %d, intra-op %d, inter-op %d, callers %d: %.1f images/s%n", b, intra, callers, callers,
+                                r.imagesPerSecond());
                         bare.add(r);
                     }
                 }
@@ -103,8 +110,9 @@ final class PeersCommand implements Callable<Integer> {
         }
         List<ThroughputResult> engine = new ArrayList<>();
         for (int b : batches) {
-            ThroughputResult r = TensorThroughput.run(MODEL, b, 1, 0, warm, measured);
-            err.printf("engine tensors: batch %d: %.1f images/s%n", b, r.imagesPerSecond());
+            ThroughputResult r = TensorThroughput.run(MODEL, b, null, null, warm, measured);
+            err.printf("engine tensors: batch %d, intra-op %d, inter-op %d, callers %d: %.1f images/s%n", b, r.intraOpThreads(), r.interOpThreads(),
+                    r.threads(), r.imagesPerSecond());
             engine.add(r);
         }
         GateThroughput.Run gate = GateThroughput.run(MODEL, batch, 2 * batch, files, warm, measured);

@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
             "--input images (default): the whole gate in-process from encoded photos (decode, preprocessing, batching,"
                     + " inference, classifier-only policy), one submitter keeping --concurrency requests in flight.",
             "--input tensors: the engine's model session alone on a pre-made batch tensor (no decode, no preprocessing),"
-                    + " called back to back by --threads callers."})
+                    + " called back to back by --threads callers at once (the gate's concurrent batches)."})
 final class ThroughputCommand implements Callable<Integer> {
     enum Input { images, tensors }
 
@@ -46,10 +46,12 @@ final class ThroughputCommand implements Callable<Integer> {
     Input input = Input.images;
 
     @Option(names = "--threads", paramLabel = "N",
-            description = "tensors only: concurrent callers of the session (default: 1, as the gate runs each model from one batching thread).")
+            description = "tensors only: concurrent callers of the session (default: the gate's concurrent batches per model, one per core, at most "
+                    + BatchingConfig.MAX_DEFAULT_CONCURRENT_BATCHES + ").")
     Integer threads;
 
-    @Option(names = "--intra-op", paramLabel = "N", description = "tensors only: TensorFlow intra-op threads (default: one per core, as the gate).")
+    @Option(names = "--intra-op", paramLabel = "N",
+            description = "tensors only: TensorFlow intra-op threads (default: as the gate, cores / callers, at least 1; inter-op: one per caller).")
     Integer intraOp;
 
     @Option(names = "--concurrency", paramLabel = "N", description = "images only: requests kept in flight (default: twice --batch).")
@@ -77,8 +79,8 @@ final class ThroughputCommand implements Callable<Integer> {
         if (input == Input.tensors) {
             refuse("--concurrency", concurrency, "tensors");
             refuse("--photos", photos.isEmpty() ? null : photos, "tensors");
-            result = TensorThroughput.run(model, batch, threads == null ? 1 : positive("--threads", threads),
-                    intraOp == null ? 0 : positive("--intra-op", intraOp), warm, measured);
+            result = TensorThroughput.run(model, batch, threads == null ? null : positive("--threads", threads),
+                    intraOp == null ? null : positive("--intra-op", intraOp), warm, measured);
         } else {
             refuse("--threads", threads, "images");
             refuse("--intra-op", intraOp, "images");

@@ -369,7 +369,8 @@ public final class Gate implements AutoCloseable {
         private DecodeLimits decodeLimits = DecodeLimits.defaults();
         private int decodeThreads = Runtime.getRuntime().availableProcessors();
         private int decodeQueueCapacity = 1024;
-        private SessionOptions sessionOptions = SessionOptions.forCores(Runtime.getRuntime().availableProcessors());
+        /** Null: {@link SessionOptions#forConcurrentBatches} for the batching's concurrent batches. */
+        private SessionOptions sessionOptions;
         private final Map<String, Precision> precisions = new HashMap<>();
         private Duration timeout = Duration.ofSeconds(5);
         private int reducedDecodeSide = 448;
@@ -397,7 +398,10 @@ public final class Gate implements AutoCloseable {
             return this;
         }
 
-        /** Dynamic batching per model: max batch size, max queue delay, queue capacity. */
+        /**
+         * Dynamic batching per model: max batch size, max queue delay, queue capacity, and how
+         * many batches of a model run at once (default: {@link BatchingConfig#defaults()}).
+         */
         public Builder optBatching(BatchingConfig batching) {
             this.batching = batching;
             return this;
@@ -425,7 +429,11 @@ public final class Gate implements AutoCloseable {
             return this;
         }
 
-        /** TensorFlow's intra- and inter-op threads for every model, and their precision unless {@link #optPrecision} names the model. */
+        /**
+         * TensorFlow's intra- and inter-op threads for every model, and their precision unless
+         * {@link #optPrecision} names the model (default:
+         * {@link SessionOptions#forConcurrentBatches} for the cores and the batching's concurrent batches).
+         */
         public Builder optSessionOptions(SessionOptions options) {
             this.sessionOptions = options;
             return this;
@@ -442,7 +450,9 @@ public final class Gate implements AutoCloseable {
         }
 
         private SessionOptions sessionOptions(String model) {
-            return sessionOptions.withPrecision(precisions.getOrDefault(model, sessionOptions.precision()));
+            SessionOptions options = sessionOptions != null ? sessionOptions
+                    : SessionOptions.forConcurrentBatches(Runtime.getRuntime().availableProcessors(), batching.concurrentBatches());
+            return options.withPrecision(precisions.getOrDefault(model, options.precision()));
         }
 
         /** Default deadline of a request that sets none (default 5 s). */

@@ -4,6 +4,7 @@ import dev.vigil.bench.BenchGates;
 import dev.vigil.bench.BenchPhotos;
 import dev.vigil.engine.Gate;
 import dev.vigil.engine.ScoreRequest;
+import dev.vigil.engine.batch.BatchingConfig;
 import dev.vigil.engine.image.EncodedImage;
 import dev.vigil.engine.model.SessionOptions;
 import java.nio.file.Path;
@@ -80,8 +81,9 @@ public final class GateThroughput {
         }
         double seconds = measured.toNanos() / 1e9;
         long b = batches.sum();
-        // The gate's defaults: one decode thread per core, SessionOptions.forCores.
-        SessionOptions session = SessionOptions.forCores(ThroughputResult.hostCores());
+        // The gate's defaults: one decode thread per core, SessionOptions.forConcurrentBatches.
+        SessionOptions session = SessionOptions.forConcurrentBatches(ThroughputResult.hostCores(),
+                BatchingConfig.defaultConcurrentBatches(ThroughputResult.hostCores()));
         ThroughputResult result = new ThroughputResult("images", model, batch, ThroughputResult.hostCores(), concurrency,
                 session.intraOpThreads(), session.interOpThreads(), seconds, warmUp.toNanos() / 1e9, ThroughputResult.hostCores(), ThroughputResult.thisJvm(),
                 photos.size(), images.sum(), null, errors.sum(), b == 0 ? 0.0 : (double) batched.sum() / b, images.sum() / seconds);

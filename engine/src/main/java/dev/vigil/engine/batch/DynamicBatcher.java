@@ -12,12 +12,14 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
 /**
- * Gathers single requests for one model into batches and runs them, one batch at a time, on
- * its own worker thread. Thread-safe: any number of threads may {@link #submit}. The creator
- * owns the batcher and must {@link #close()} it.
+ * Gathers single requests for one model into batches and runs them on its own worker threads,
+ * {@link BatchingConfig#concurrentBatches()} of them: each worker forms a batch, runs it, and
+ * comes back for the next, so at most that many batches are in the processor at once (the
+ * processor must be thread-safe when it is more than one). Thread-safe: any number of threads
+ * may {@link #submit}. The creator owns the batcher and must {@link #close()} it.
  *
  * <h2>When a batch is formed</h2>
- * The worker forms a batch from the oldest queued requests, at most {@code maxBatchSize} of
+ * A free worker forms a batch from the oldest queued requests, at most {@code maxBatchSize} of
  * them, as soon as one of these holds:
  * <ol>
  *   <li>{@code maxBatchSize} requests are queued (a full batch never waits);</li>
@@ -25,13 +27,13 @@ import java.util.function.LongSupplier;
  *       is queued, without waiting any longer;</li>
  *   <li>the batcher is closing: whatever is queued is flushed at once.</li>
  * </ol>
- * While a batch is in the processor, new requests only queue; when it returns the rules are
- * applied again, so under load the oldest has usually waited long enough and the next batch
- * is formed at once from everything ready. Before each formation, requests whose future is
- * already done (the caller cancelled it) are dropped and requests whose deadline has passed
- * fail with {@link DeadlineExceededException}; neither reaches the processor. The worker does
- * not wake for a deadline alone, so an expired request hears of it at the next formation, at
- * most {@code maxQueueDelay} after the oldest arrived unless a batch is running. A request is
+ * While every worker has a batch in the processor, new requests only queue; when one returns
+ * the rules are applied again, so under load the oldest has usually waited long enough and the
+ * next batch is formed at once from everything ready. Before each formation, requests whose
+ * future is already done (the caller cancelled it) are dropped and requests whose deadline has
+ * passed fail with {@link DeadlineExceededException}; neither reaches the processor. No worker
+ * wakes for a deadline alone, so an expired request hears of it at the next formation, at most
+ * {@code maxQueueDelay} after the oldest arrived unless every worker is running a batch. A request is
  * in a batch once the batch is formed: cancelling it later does not stop it being processed.
  * With {@code maxQueueDelay} zero this is the Disruptor's rule: a batch is whatever is ready.
  *
@@ -49,22 +51,22 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
     private final BatchProcessor<I, O> processor;
     private final BatchListener listener;
     private final LongSupplier nanoTime;
-    /** Null when the batcher is driven step by step through {@link #runOnce()} (tests). */
-    private final Thread worker;
+    /** Empty when the batcher is driven step by step through {@link #runOnce()} (tests). */
+    private final List<Thread> workers;
 
     private final ReentrantLock lock = new ReentrantLock();
-    /** Signalled when the worker may have work: a first request, a full batch, close. */
+    /** Signalled when a worker may have work: a first request, a full batch, requests left after a formation, close. */
     private final Condition changed = lock.newCondition();
     /** Oldest first; at most {@code queueCapacity} (see {@link #submit}). Guarded by lock. */
     private final ArrayDeque<Request<I, O>> queue;
     /** Guarded by lock. */
     private boolean closed;
-    /** The batch formed and not yet answered, or empty. Set under lock, cleared by the runner. */
-    private volatile List<Request<I, O>> inFlight = List.of();
+    /** The batches formed and not yet answered. Guarded by lock. */
+    private final List<List<Request<I, O>>> running = new ArrayList<>();
 
     /**
-     * Starts a batcher and its worker thread, named {@code vigil-batch-<name>}, timing with
-     * {@link System#nanoTime()}.
+     * Starts a batcher and its worker threads, named {@code vigil-batch-<name>} (with
+     * {@code -<n>} when there are several), timing with {@link System#nanoTime()}.
      *
      * @param name the model served, used in thread and error names
      */
@@ -72,12 +74,12 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
             BatchProcessor<I, O> processor, BatchListener listener) {
         DynamicBatcher<I, O> batcher =
                 new DynamicBatcher<>(name, config, processor, listener, System::nanoTime, true);
-        batcher.worker.start();
+        batcher.workers.forEach(Thread::start);
         return batcher;
     }
 
     /**
-     * A batcher on the given clock. Without a worker, nothing runs until the caller calls
+     * A batcher on the given clock. Without workers, nothing runs until the caller calls
      * {@link #runOnce()}, which lets tests set the clock and drive each batch themselves.
      */
     DynamicBatcher(String name, BatchingConfig config, BatchProcessor<I, O> processor,
@@ -89,12 +91,13 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
         this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
         this.maxQueueDelayNanos = config.maxQueueDelay().toNanos();
         this.queue = new ArrayDeque<>(Math.min(config.queueCapacity(), 1024));
-        if (withWorker) {
-            worker = new Thread(this::runWorker, "vigil-batch-" + name);
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; withWorker && i < config.concurrentBatches(); i++) {
+            Thread worker = new Thread(this::runWorker, "vigil-batch-" + name + (config.concurrentBatches() > 1 ? "-" + i : ""));
             worker.setDaemon(true);
-        } else {
-            worker = null;
+            threads.add(worker);
         }
+        this.workers = List.copyOf(threads);
     }
 
     /**
@@ -153,9 +156,14 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
         }
     }
 
-    /** Requests in the processor right now: the size of the running batch, or 0. */
+    /** Requests in the processor right now: the sizes of the running batches added up, or 0. */
     public int inFlight() {
-        return inFlight.size();
+        lock.lock();
+        try {
+            return running.stream().mapToInt(List::size).sum();
+        } finally {
+            lock.unlock();
+        }
     }
 
     public BatchingConfig config() {
@@ -165,9 +173,9 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
     /**
      * Stops accepting requests, flushes what is queued in batches of at most
      * {@code maxBatchSize} without waiting for {@code maxQueueDelay}, and waits up to
-     * {@code closeTimeout} for the worker to finish them. If it has not, every request still
-     * queued or in the processor fails with {@link BatcherClosedException} and the worker is
-     * interrupted; a processor that ignores interruption keeps the (daemon) worker until it
+     * {@code closeTimeout} for the workers to finish them. If they have not, every request still
+     * queued or in the processor fails with {@link BatcherClosedException} and the workers are
+     * interrupted; a processor that ignores interruption keeps its (daemon) worker until it
      * returns, and its results are discarded. Called from the processor itself, it only stops
      * accepting. Idempotent.
      */
@@ -180,28 +188,34 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        if (worker == null) {
+        if (workers.isEmpty()) {
             while (runOnce() > 0) {
                 // each call flushes one batch of what is left
             }
             return;
         }
-        if (Thread.currentThread() == worker) {
+        if (workers.contains(Thread.currentThread())) {
             return;
         }
+        long until = System.nanoTime() + Math.max(1, config.closeTimeout().toNanos());
         try {
-            worker.join(Math.max(1, config.closeTimeout().toMillis()));
+            for (Thread worker : workers) {
+                long left = until - System.nanoTime();
+                if (left > 0) {
+                    worker.join(Math.max(1, left / 1_000_000));
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (worker.isAlive()) {
+        if (workers.stream().anyMatch(Thread::isAlive)) {
             abandon();
         }
     }
 
     /**
      * Forms the batch that is due now, if any, and processes it on the calling thread. Only for
-     * a batcher made without a worker. Returns the number of requests processed, 0 if none was
+     * a batcher made without workers. Returns the number of requests processed, 0 if none was
      * due (expired requests may still have been failed).
      */
     int runOnce() {
@@ -272,7 +286,10 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
             while (batch.size() < config.maxBatchSize() && !queue.isEmpty()) {
                 batch.add(queue.pollFirst());
             }
-            inFlight = batch; // set under the lock so that abandon() sees every request somewhere
+            running.add(batch); // under the lock, so that abandon() sees every request somewhere
+            if (!queue.isEmpty()) {
+                changed.signal(); // another free worker may form the next batch meanwhile
+            }
         }
         return new Formed<>(batch, expired, now);
     }
@@ -317,7 +334,12 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
                         results.get(i), formed.at - request.queuedAt, batch.size()));
             }
         }
-        inFlight = List.of();
+        lock.lock();
+        try {
+            running.removeIf(b -> b == batch);
+        } finally {
+            lock.unlock();
+        }
         try {
             listener.onBatch(batch.size(), formed.at - batch.get(0).queuedAt, processingNanos,
                     failed);
@@ -327,12 +349,13 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
         }
     }
 
-    /** close() timed out: fail everything unfinished and stop the worker. */
+    /** close() timed out: fail everything unfinished and stop the workers. */
     private void abandon() {
         List<Request<I, O>> unfinished;
         lock.lock();
         try {
-            unfinished = new ArrayList<>(inFlight);
+            unfinished = new ArrayList<>();
+            running.forEach(unfinished::addAll);
             unfinished.addAll(queue);
             queue.clear();
         } finally {
@@ -343,7 +366,7 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
                     + " batcher closed before the request was answered (closeTimeout: "
                     + config.closeTimeout() + ")"));
         }
-        worker.interrupt();
+        workers.forEach(Thread::interrupt);
     }
 
     private static boolean expired(long deadline, long now) {

@@ -5,6 +5,13 @@ import java.util.Objects;
 /**
  * How TensorFlow may use the cores for one model, and in what precision it runs it.
  *
+ * <p>TensorFlow keeps one intra-op and one inter-op thread pool per process, sized by the
+ * first session made (unless {@code TF_OVERRIDE_GLOBAL_THREADPOOL} is set): the threads of
+ * later sessions share those pools whatever their options say. The gate opens all its models
+ * with the same options, so its first session's sizes are its sizes. Sharing is what the gate
+ * wants: however many models and batches run at once, at most the inter-op pool's threads
+ * compute at any moment.
+ *
  * @param intraOpThreads threads one op (a convolution) may split across; TensorFlow's default
  *                       is every core, which fights the decode threads on a small host
  * @param interOpThreads independent ops run at once; these CNNs are chains, so 1 is enough
@@ -30,6 +37,20 @@ public record SessionOptions(int intraOpThreads, int interOpThreads, Precision p
      */
     public static SessionOptions forCores(int cores) {
         return new SessionOptions(Math.max(1, cores), 1);
+    }
+
+    /**
+     * Defaults for a host of {@code cores} running up to {@code concurrentBatches} batches at
+     * once: each batch gets {@code cores / concurrentBatches} intra-op threads (at least one),
+     * and the inter-op pool one thread per concurrent batch, since a batch's ops run on an
+     * inter-op thread (with fewer, concurrent batches take turns). Measured on 2 cores
+     * (bench/README.md): two batches on one thread each beat one batch on two.
+     */
+    public static SessionOptions forConcurrentBatches(int cores, int concurrentBatches) {
+        if (concurrentBatches < 1) {
+            throw new IllegalArgumentException("concurrentBatches: " + concurrentBatches + " (expected: >= 1)");
+        }
+        return new SessionOptions(Math.max(1, cores / concurrentBatches), concurrentBatches);
     }
 
     /** These threads in {@code precision}. */

@@ -289,5 +289,17 @@ class DynamicBatcherTest {
                 () -> new BatchingConfig(1, Duration.ofMillis(-1), 8, Duration.ZERO));
         assertEquals("maxQueueDelay: PT-0.001S (expected: >= PT0S and <= PT10S)",
                 delay.getMessage());
+
+        assertEquals(BatchingConfig.defaultConcurrentBatches(Runtime.getRuntime().availableProcessors()), defaults.concurrentBatches());
+        assertEquals(1, BatchingConfig.defaultConcurrentBatches(1));
+        assertEquals(2, BatchingConfig.defaultConcurrentBatches(2));
+        assertEquals(4, BatchingConfig.defaultConcurrentBatches(64));
+        assertEquals(1, new BatchingConfig(1, Duration.ZERO, 8, Duration.ZERO).concurrentBatches());
+        var none = assertThrows(IllegalArgumentException.class,
+                () -> new BatchingConfig(1, Duration.ZERO, 8, Duration.ZERO, 0));
+        assertEquals("concurrentBatches: 0 (expected: >= 1 and <= 256)", none.getMessage());
+        var many = assertThrows(IllegalArgumentException.class,
+                () -> defaults.withConcurrentBatches(257));
+        assertEquals("concurrentBatches: 257 (expected: >= 1 and <= 256)", many.getMessage());
     }
 }

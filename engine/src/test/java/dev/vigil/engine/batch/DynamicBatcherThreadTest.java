@@ -11,14 +11,18 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The batcher with its real worker thread and clock. Timeouts are generous and only guard
+ * The batcher with its real worker threads and clock. Timeouts are generous and only guard
  * against hangs; nothing here asserts on how long anything took.
  */
 class DynamicBatcherThreadTest {
@@ -157,5 +161,93 @@ class DynamicBatcherThreadTest {
         }
         assertTrue(interrupted.await(GENEROUS_SECONDS, TimeUnit.SECONDS));
         assertEquals(List.of(List.of(0)), List.copyOf(batches));
+    }
+
+    @Test
+    void twoWorkersHaveTwoBatchesInTheProcessorAtOnce() throws Exception {
+        // The first two batches each wait at the barrier for the other: with one batch at a time
+        // the barrier breaks after its timeout and both batches fail.
+        CyclicBarrier bothInside = new CyclicBarrier(2);
+        AtomicInteger batchesSeen = new AtomicInteger();
+        AtomicInteger inFlightWhileBothInside = new AtomicInteger(-1);
+        AtomicReference<DynamicBatcher<Integer, Integer>> self = new AtomicReference<>();
+        BatchProcessor<Integer, Integer> meeting = batch -> {
+            if (batchesSeen.incrementAndGet() <= 2) {
+                bothInside.await(GENEROUS_SECONDS, TimeUnit.SECONDS);
+                inFlightWhileBothInside.compareAndSet(-1, self.get().inFlight());
+                bothInside.await(GENEROUS_SECONDS, TimeUnit.SECONDS);
+            }
+            return batch;
+        };
+        BatchingConfig config = new BatchingConfig(1, Duration.ZERO, 16, Duration.ofSeconds(GENEROUS_SECONDS), 2);
+        DynamicBatcher<Integer, Integer> batcher = DynamicBatcher.start("pair", config, meeting, BatchListener.NONE);
+        self.set(batcher);
+        List<CompletableFuture<Batched<Integer>>> futures = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            futures.add(batcher.submit(i, DynamicBatcher.NO_DEADLINE));
+        }
+        for (int i = 0; i < 4; i++) {
+            assertEquals(i, futures.get(i).get(GENEROUS_SECONDS, TimeUnit.SECONDS).value());
+        }
+        assertEquals(2, inFlightWhileBothInside.get(), "requests in the processor while both batches were inside");
+        batcher.close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3})
+    void neverMoreBatchesInTheProcessorThanWorkers(int workers) throws Exception {
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger mostInside = new AtomicInteger();
+        AtomicInteger processed = new AtomicInteger();
+        BatchProcessor<Integer, Integer> counting = batch -> {
+            mostInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+            Thread.sleep(1); // long enough for the other workers to form theirs
+            processed.addAndGet(batch.size());
+            inside.decrementAndGet();
+            return batch;
+        };
+        BatchingConfig config = new BatchingConfig(4, Duration.ZERO, 64, Duration.ofSeconds(GENEROUS_SECONDS), workers);
+        DynamicBatcher<Integer, Integer> batcher = DynamicBatcher.start("bounded", config, counting, BatchListener.NONE);
+        List<CompletableFuture<Batched<Integer>>> futures = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            futures.add(submitRetrying(batcher, i));
+        }
+        for (int i = 0; i < futures.size(); i++) {
+            assertEquals(i, futures.get(i).get(GENEROUS_SECONDS, TimeUnit.SECONDS).value());
+        }
+        batcher.close();
+        assertEquals(400, processed.get());
+        assertTrue(mostInside.get() >= 1 && mostInside.get() <= workers, "most batches in the processor at once: " + mostInside.get());
+    }
+
+    @Test
+    void closeThatTimesOutFailsEveryWorkersBatchAndInterruptsThemAll() throws Exception {
+        CountDownLatch started = new CountDownLatch(2);
+        CountDownLatch interrupted = new CountDownLatch(2);
+        BatchProcessor<Integer, Integer> stuck = batch -> {
+            started.countDown();
+            try {
+                new CountDownLatch(1).await(); // never released
+            } catch (InterruptedException e) {
+                interrupted.countDown();
+                throw e;
+            }
+            return batch;
+        };
+        BatchingConfig config = new BatchingConfig(1, Duration.ZERO, 16, Duration.ofMillis(100), 2);
+        DynamicBatcher<Integer, Integer> batcher = DynamicBatcher.start("stuck-pair", config, stuck, BatchListener.NONE);
+        var first = batcher.submit(0, DynamicBatcher.NO_DEADLINE);
+        var second = batcher.submit(1, DynamicBatcher.NO_DEADLINE);
+        assertTrue(started.await(GENEROUS_SECONDS, TimeUnit.SECONDS), "both workers hold a batch");
+        assertEquals(2, batcher.inFlight());
+        var queued = batcher.submit(2, DynamicBatcher.NO_DEADLINE);
+
+        batcher.close();
+
+        for (var future : List.of(first, second, queued)) {
+            Throwable cause = assertThrows(ExecutionException.class, () -> future.get(GENEROUS_SECONDS, TimeUnit.SECONDS)).getCause();
+            assertInstanceOf(BatcherClosedException.class, cause);
+        }
+        assertTrue(interrupted.await(GENEROUS_SECONDS, TimeUnit.SECONDS), "both workers interrupted");
     }
 }

@@ -60,7 +60,7 @@ class ServeCommandTest {
                 "--max-in-flight-per-connection", "--max-frame", "--max-image-bytes", "--idle-timeout", "--shutdown-grace", "--timeout",
                 "--max-timeout", "--tls-cert", "--tls-key", "--tls-client-ca", "--token", "--token-file", "--policies", "--repository",
                 "--classifier", "--max-batch", "--max-queue-delay", "--queue-capacity", "--decode-threads", "--decode-queue",
-                "--intra-op-threads", "--bf16")) {
+                "--concurrent-batches", "--intra-op-threads", "--bf16")) {
             assertTrue(out.toString().contains(flag + "="), flag + " in:\n" + out);
         }
         String help = out.toString().replaceAll("\\s+", " ");
