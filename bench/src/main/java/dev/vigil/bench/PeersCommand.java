@@ -82,9 +82,24 @@ final class PeersCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         MachineFacts machine = MachineFacts.capture();
         List<Path> files = BenchPhotos.list(photos);
-        Duration warm = Duration.ofMillis(Math.round(warmupSeconds * 1000));
-        Duration measured = Duration.ofMillis(Math.round(seconds * 1000));
+        Settings settings = new Settings(Duration.ofMillis(Math.round(warmupSeconds * 1000)), Duration.ofMillis(Math.round(seconds * 1000)),
+                batch, batches, bareIntraOp, bareCallers, skipNsfwjs ? null : nsfwjsBatches, node);
+        PeerComparison comparison = measure(settings, files, err);
+        out.println(json ? BenchCommand.JSON.writeValueAsString(machine.ended().attachTo(comparison)) : describe(comparison));
+        return 0;
+    }
 
+    /**
+     * What one peers run measures.
+     *
+     * @param nsfwjsBatches null leaves the nsfwjs peer out
+     */
+    record Settings(Duration warmUp, Duration measured, int gateBatch, List<Integer> batches, List<Integer> bareIntraOp,
+                    List<Integer> bareCallers, List<Integer> nsfwjsBatches, String node) {
+    }
+
+    /** The four runs, one after another, progress on {@code err}; also what {@code ./vigil bench report} runs. */
+    static PeerComparison measure(Settings s, List<Path> files, PrintWriter err) throws InterruptedException {
         ModelRepository repository = new ModelRepository(VigilPaths.resolve(null, null).repository());
         ModelManifest manifest = repository.latest(MODEL);
         Path dir = repository.versionDir(manifest.name(), manifest.version());
@@ -94,13 +109,13 @@ final class PeersCommand implements Callable<Integer> {
             err.println("vigil bench: TF_OVERRIDE_GLOBAL_THREADPOOL is not true: every session shares the intra-op pool of the first,"
                     + " so the bare sweep's intra-op settings are not what they say (./vigil bench sets it)");
         }
-        for (int intra : bareIntraOp) {
-            for (int callers : bareCallers) {
+        for (int intra : s.bareIntraOp()) {
+            for (int callers : s.bareCallers()) {
                 // One inter-op thread per caller: with fewer, concurrent calls take turns on it.
                 try (BareSession session = new BareSession(MODEL, dir, manifest.input().tensor(), output,
                         manifest.input().height(), manifest.input().width(), intra, callers)) {
-                    for (int b : batches) {
-                        ThroughputResult r = session.measure(b, callers, warm, measured);
+                    for (int b : s.batches()) {
+                        ThroughputResult r = session.measure(b, callers, s.warmUp(), s.measured());
                         err.printf("bare session: batch %d, intra-op %d, inter-op %d, callers %d: %.1f images/s%n", b, intra, callers, callers,
                                 r.imagesPerSecond());
                         bare.add(r);
@@ -109,22 +124,20 @@ final class PeersCommand implements Callable<Integer> {
             }
         }
         List<ThroughputResult> engine = new ArrayList<>();
-        for (int b : batches) {
-            ThroughputResult r = TensorThroughput.run(MODEL, b, null, null, warm, measured);
+        for (int b : s.batches()) {
+            ThroughputResult r = TensorThroughput.run(MODEL, b, null, null, s.warmUp(), s.measured());
             err.printf("engine tensors: batch %d, intra-op %d, inter-op %d, callers %d: %.1f images/s%n", b, r.intraOpThreads(), r.interOpThreads(),
                     r.threads(), r.imagesPerSecond());
             engine.add(r);
         }
-        GateThroughput.Run gate = GateThroughput.run(MODEL, batch, 2 * batch, files, warm, measured);
-        err.printf("gate images: batch %d: %.1f images/s (%d errors)%n", batch, gate.result().imagesPerSecond(), gate.result().errors());
+        GateThroughput.Run gate = GateThroughput.run(MODEL, s.gateBatch(), 2 * s.gateBatch(), files, s.warmUp(), s.measured());
+        err.printf("gate images: batch %d: %.1f images/s (%d errors)%n", s.gateBatch(), gate.result().imagesPerSecond(), gate.result().errors());
         if (gate.firstError() != null) {
             err.println("vigil bench: requests failed closed, e.g. " + gate.firstError());
         }
-        JsonNode nsfwjs = skipNsfwjs ? null : NsfwjsPeer.run(node, nsfwjsBatches, seconds, warmupSeconds, files);
-
-        PeerComparison comparison = PeerComparison.of(bare, engine, gate.result(), nsfwjs);
-        out.println(json ? BenchCommand.JSON.writeValueAsString(machine.ended().attachTo(comparison)) : describe(comparison));
-        return 0;
+        JsonNode nsfwjs = s.nsfwjsBatches() == null ? null
+                : NsfwjsPeer.run(s.node(), s.nsfwjsBatches(), s.measured().toMillis() / 1000.0, s.warmUp().toMillis() / 1000.0, files);
+        return PeerComparison.of(bare, engine, gate.result(), nsfwjs);
     }
 
     private static String describe(PeerComparison c) {

@@ -2,6 +2,7 @@ package dev.vigil.bench;
 
 import dev.vigil.bench.load.ArrivalSchedule;
 import dev.vigil.bench.load.BinaryTarget;
+import dev.vigil.bench.load.ClosedLoop;
 import dev.vigil.bench.load.InProcessServer;
 import dev.vigil.bench.load.Knee;
 import dev.vigil.bench.load.LoadResult;
@@ -16,10 +17,17 @@ import dev.vigil.bench.report.PreprocessCost;
 import dev.vigil.bench.report.ReportPlots;
 import dev.vigil.bench.report.ReportResult;
 import dev.vigil.bench.report.ResultsMarkdown;
+import dev.vigil.bench.report.ServerMemory;
+import dev.vigil.bench.report.SocketComparison;
 import dev.vigil.bench.report.StageBreakdown;
+import dev.vigil.bench.report.Target;
+import dev.vigil.bench.throughput.GateThroughput;
+import dev.vigil.bench.throughput.PrecisionComparison;
+import dev.vigil.bench.throughput.ThroughputResult;
 import dev.vigil.bench.trace.BatchTrace;
 import dev.vigil.bench.trace.TraceFile;
 import dev.vigil.engine.batch.BatchingConfig;
+import dev.vigil.engine.model.Precision;
 import dev.vigil.server.VigilServer;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -54,11 +62,18 @@ import picocli.CommandLine.Spec;
 final class ReportCommand implements Callable<Integer> {
     /** The profile's windows and sizes. */
     record Profile(String name, List<Integer> batches, Duration minTime, int minCalls, String sweep, double stepWarmup, double stepSeconds,
-                   double loadWarmup, double loadSeconds) {
+                   double loadWarmup, double loadSeconds, double runWarmup, double runSeconds, List<Integer> peerBatches) {
     }
 
-    static final Profile QUICK = new Profile("quick", List.of(1, 2, 4, 8, 16, 32, 64), Duration.ofMillis(1500), 3, "10:160:x1.5", 1, 4, 3, 20);
-    static final Profile FULL = new Profile("full", List.of(1, 2, 4, 8, 16, 32, 64), Duration.ofSeconds(5), 5, "10:200:10", 3, 10, 5, 60);
+    static final Profile QUICK = new Profile("quick", List.of(1, 2, 4, 8, 16, 32, 64), Duration.ofMillis(1500), 3, "10:160:x1.5", 1, 4, 3, 20,
+            1, 3, List.of(1, 16));
+    static final Profile FULL = new Profile("full", List.of(1, 2, 4, 8, 16, 32, 64), Duration.ofSeconds(5), 5, "20:300:20", 3, 10, 5, 60,
+            2, 10, List.of(1, 8, 16, 32, 64));
+    /** Requests kept in flight for the in-process against loopback comparison: enough for full batches from two workers. */
+    static final int SOCKET_CONCURRENCY = 32;
+    /** The fp32 ceiling the bench issue calculates for nsfw-mobilenet-v2-mid on this machine: 466 GFLOP/s over 1.16 GFLOP per image. */
+    static final double FP32_CEILING_IMAGES_PER_S = 400;
+    static final double MEMORY_LIMIT_MIB = 2048;
 
     @Spec
     CommandSpec spec;
@@ -92,6 +107,12 @@ final class ReportCommand implements Callable<Integer> {
             description = "Photos for the load runs (default: the reference photos, <cache>/photos and $VIGIL_REFERENCE_PHOTOS).")
     List<Path> photos = new ArrayList<>();
 
+    @Option(names = "--node", paramLabel = "PATH", description = "The Node executable for the nsfwjs peer (default: ${DEFAULT-VALUE}).")
+    String node = "node";
+
+    @Option(names = "--skip-nsfwjs", description = "Leave the nsfwjs peer out (its ratios are then not judged).")
+    boolean skipNsfwjs;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter stdout = spec.commandLine().getOut();
@@ -102,7 +123,8 @@ final class ReportCommand implements Callable<Integer> {
         }
         long started = System.nanoTime();
         MachineFacts machine = MachineFacts.capture();
-        List<byte[]> images = BenchPhotos.read(BenchPhotos.list(photos));
+        List<Path> photoFiles = BenchPhotos.list(photos);
+        List<byte[]> images = BenchPhotos.read(photoFiles);
         Files.createDirectories(out);
         Map<String, String> files = new LinkedHashMap<>();
 
@@ -112,6 +134,24 @@ final class ReportCommand implements Callable<Integer> {
             err.printf(Locale.ROOT, "vigil bench: throughput vs batch size, %s ...%n", m);
             curve.addAll(BatchCurve.measure(m, p.batches(), p.minTime(), p.minCalls(), pt -> err.printf(Locale.ROOT,
                     "vigil bench:   batch %d: %.1f images/s (%.1f ms per batch, %d calls)%n", pt.batch(), pt.imagesPerSecond(), pt.msPerBatch(), pt.calls())));
+        }
+
+        // 1b. the peers, one after another: the bare session sweep, the engine, the gate, nsfwjs
+        err.printf(Locale.ROOT, "vigil bench: peers (%s) ...%n", PeersCommand.MODEL);
+        Duration runWarm = seconds(p.runWarmup());
+        Duration runWindow = seconds(p.runSeconds());
+        PeerComparison peers = PeersCommand.measure(new PeersCommand.Settings(runWarm, runWindow, batch, p.peerBatches(), List.of(1, 2), List.of(1, 2),
+                skipNsfwjs ? null : List.of(1, 8, 32), node), photoFiles, err);
+
+        // 1c. reduced precision against fp32, speed and agreement
+        err.printf(Locale.ROOT, "vigil bench: bfloat16 against fp32 (%s) ...%n", PeersCommand.MODEL);
+        PrecisionComparison.Result precision = null;
+        String precisionError = null;
+        try {
+            precision = PrecisionComparison.run(PeersCommand.MODEL, Precision.BF16, List.of(16, 32), 2, 0, runWarm, runWindow, photoFiles);
+        } catch (RuntimeException e) {
+            precisionError = e.getMessage();
+            err.println("vigil bench: no bfloat16 figures: " + precisionError);
         }
 
         // 2. what preprocessing one photo costs, so that the stage breakdown can show it apart from inference
@@ -134,12 +174,24 @@ final class ReportCommand implements Callable<Integer> {
         OpenLoop.Sampled moderate;
         StageBreakdown stages;
         double moderateRate;
+        double maxThroughput;
+        ThroughputResult inProcess;
+        LoadResult loopback;
+        LoadResult single;
         err.printf(Locale.ROOT, "vigil bench: starting a server in this process on loopback (classifier %s, batches up to %d) ...%n", model, batch);
         try (InProcessServer server = InProcessServer.start(model, batch);
              LoadTarget target = BinaryTarget.connect(server.tcpAddress(), VigilServer.DEFAULT_MAX_IN_FLIGHT, Duration.ofSeconds(10))) {
             // the JIT and connections warm on traffic that no figure counts, so the sweep's first step is not the cold one
             OpenLoop.run(target, "in-process", images, ArrivalSchedule.constant(20), null, VigilServer.DEFAULT_MAX_IN_FLIGHT,
                     new LoadWindow(Duration.ZERO, seconds(p.stepWarmup() + 2), 1_000_000, Duration.ofSeconds(12)));
+            // the same gate in-process and over loopback TCP at the same concurrency, then one request at a time
+            err.printf(Locale.ROOT, "vigil bench: %d in flight, in-process and over loopback TCP ...%n", SOCKET_CONCURRENCY);
+            inProcess = GateThroughput.on(server.gate(), model, batch, SOCKET_CONCURRENCY, images, runWarm, runWindow).result();
+            LoadWindow runLoad = new LoadWindow(runWarm, runWindow, 1_000_000, Duration.ofSeconds(12));
+            loopback = ClosedLoop.run(target, "in-process", images, SOCKET_CONCURRENCY, null, runLoad);
+            single = ClosedLoop.run(target, "in-process", images, 1, null, runLoad);
+            err.printf(Locale.ROOT, "vigil bench:   in-process %.1f images/s, loopback %.1f verdicts/s, one at a time p50 %.2f ms%n",
+                    inProcess.imagesPerSecond(), loopback.throughputPerSecond(), single.uncorrected().p50());
             LoadWindow stepWindow = new LoadWindow(seconds(p.stepWarmup()), seconds(p.stepSeconds()), 1_000_000, Duration.ofSeconds(12));
             List<Double> rates = SweepRates.parse(p.sweep());
             sweep = LoadSweep.run(target, "in-process", images, rates, null, VigilServer.DEFAULT_MAX_IN_FLIGHT, stepWindow, Knee.Criteria.DEFAULT, false,
@@ -149,8 +201,8 @@ final class ReportCommand implements Callable<Integer> {
             files.put("sweep_svg", sweep.files().get("svg"));
             files.put("sweep_csv", sweep.files().get("csv"));
             files.put("sweep_json", sweep.files().get("json"));
-            double best = sweep.steps().stream().mapToDouble(LoadResult::throughputPerSecond).max().orElse(2);
-            moderateRate = Math.max(1, Math.round(best / 2));
+            maxThroughput = Math.max(loopback.throughputPerSecond(), sweep.steps().stream().mapToDouble(LoadResult::throughputPerSecond).max().orElse(2));
+            moderateRate = Math.max(1, Math.round(MODERATE_SHARE * maxThroughput));
             err.printf(Locale.ROOT, "vigil bench: moderate load, %.0f/s for %.0f s ...%n", moderateRate, p.loadSeconds());
             // warm-up at the same rate as its own run, so that the server's histograms and the client count the same requests
             OpenLoop.run(target, "in-process", images, ArrivalSchedule.constant(moderateRate), null, VigilServer.DEFAULT_MAX_IN_FLIGHT,
@@ -162,7 +214,15 @@ final class ReportCommand implements Callable<Integer> {
             Map<String, double[]> after = StageBreakdown.read(server.metrics());
             stages = StageBreakdown.between(before, after, moderate.result().uncorrected().mean(), preprocessUs);
         }
+
+        // 5. the resident memory of a server of its own with all five models
+        err.println("vigil bench: resident memory of ./vigil serve with the five default models ...");
+        ServerMemory memory = ServerMemory.measure(images.get(0), 8, err);
+        err.printf(Locale.ROOT, "vigil bench:   resident %.0f MiB, peak %.0f MiB%n", memory.residentMiB(), memory.peakMiB());
         MachineFacts ended = machine.ended();
+
+        List<Target> targets = targets(peers, inProcess, loopback, single, maxThroughput, moderate.result(), memory, precision, precisionError);
+        SocketComparison socket = new SocketComparison(inProcess, loopback, single, maxThroughput);
 
         // 5. plots, results.json, RESULTS.md
         String subtitle = String.format(Locale.ROOT, "%s, %d cores, %s profile, load average %s -> %s%s", ended.cpuModel(), ended.cores(), p.name(),
@@ -192,6 +252,10 @@ final class ReportCommand implements Callable<Integer> {
                 num(moderateRate), num(p.loadWarmup()), num(p.loadSeconds())));
         commands.put("stage metrics of a server started with ./vigil serve", "curl -s http://127.0.0.1:7462/metrics | grep vigil_stage_duration_seconds");
         commands.put("trace", "./vigil bench trace --model " + model + " --batch " + traceBatch + " --out " + traceFile);
+        commands.put("peers", String.format(Locale.ROOT, "./vigil bench peers --seconds %s --warmup-seconds %s --batches %s", num(p.runSeconds()),
+                num(p.runWarmup()), p.peerBatches().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","))));
+        commands.put("precision", String.format(Locale.ROOT, "./vigil bench precision --model %s --batch 16,32 --rounds 2 --seconds %s",
+                PeersCommand.MODEL, num(p.runSeconds())));
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("batches", p.batches());
         settings.put("min_seconds_per_batch_size", p.minTime().toMillis() / 1000.0);
@@ -205,8 +269,12 @@ final class ReportCommand implements Callable<Integer> {
         settings.put("classifier", model);
         settings.put("gate_batch", batch);
         settings.put("photos", images.size());
-        ReportResult result = new ReportResult(p.name(), label, commands, ended, settings, curve, sweep, load, cdf, stages, trace, files,
-                (System.nanoTime() - started) / 1e9);
+        settings.put("run_warmup_s", p.runWarmup());
+        settings.put("run_seconds", p.runSeconds());
+        settings.put("peer_batches", p.peerBatches());
+        settings.put("socket_concurrency", SOCKET_CONCURRENCY);
+        ReportResult result = new ReportResult(p.name(), label, commands, ended, settings, curve, sweep, load, cdf, stages, trace, targets, peers,
+                socket, memory, precision, files, (System.nanoTime() - started) / 1e9);
         Files.writeString(json, BenchCommand.JSON.writeValueAsString(result) + "\n", StandardCharsets.UTF_8);
         Path md = markdown.toAbsolutePath().getParent();
         if (md != null) {
@@ -216,6 +284,53 @@ final class ReportCommand implements Callable<Integer> {
         stdout.printf(Locale.ROOT, "report written in %.0f s:%n", result.seconds());
         files.forEach((what, file) -> stdout.println("  " + what + ": " + file));
         return load.verdicts() > 0 ? 0 : 1;
+    }
+
+    /** The share of the most the server answered at which the latency distribution and stages are taken (the p99 target's load). */
+    static final double MODERATE_SHARE = 0.7;
+
+    /** The bench issue's targets, each judged on what this run measured. */
+    static List<Target> targets(PeerComparison peers, ThroughputResult inProcess, LoadResult loopback, LoadResult single, double maxThroughput,
+                                LoadResult atSeventyPercent, ServerMemory memory, PrecisionComparison.Result precision, String precisionError) {
+        PeerComparison.Ratios r = peers.ratios();
+        List<Target> targets = new ArrayList<>();
+        targets.add(Target.atLeast("engine on tensors / best bare TensorFlow Java session", 0.9, r.engineTensorsVsBestBare(),
+                "engine " + r.bestEngineTensors() + "; bare " + r.bestBare(), "./vigil bench peers"));
+        targets.add(Target.atLeast("engine on tensors / nsfwjs model-only (best backend)", 4.5, r.engineTensorsVsNsfwjs(),
+                "engine " + r.bestEngineTensors() + "; nsfwjs " + r.bestNsfwjs(), "./vigil bench peers"));
+        targets.add(Target.atLeast("whole gate on encoded photos / nsfwjs model-only", 3, r.gateImagesVsNsfwjs(),
+                String.format(Locale.ROOT, "gate %.1f images/s (%d photos, batches up to %d); nsfwjs %s", peers.gateImages().imagesPerSecond(),
+                        peers.gateImages().photos(), peers.gateImages().batch(), r.bestNsfwjs()), "./vigil bench peers"));
+        targets.add(Target.atLeast("loopback TCP / in-process, same gate, " + SOCKET_CONCURRENCY + " in flight", 0.9,
+                inProcess.imagesPerSecond() > 0 ? loopback.throughputPerSecond() / inProcess.imagesPerSecond() : null,
+                String.format(Locale.ROOT, "loopback %.1f verdicts/s (binary protocol, %d clients, generator on the same cores); in-process %.1f images/s",
+                        loopback.throughputPerSecond(), SOCKET_CONCURRENCY, inProcess.imagesPerSecond()),
+                "./vigil bench load --clients " + SOCKET_CONCURRENCY + " and ./vigil bench throughput --concurrency " + SOCKET_CONCURRENCY));
+        double service = single.uncorrected().p50();
+        targets.add(Target.atMost("p99 at 70% of the most answered / single-image service time", 3, false,
+                service > 0 ? atSeventyPercent.latency().p99() / service : null,
+                String.format(Locale.ROOT, "p99 %.2f ms at %.0f/s offered (most answered %.1f/s); one request at a time: p50 %.2f ms",
+                        atSeventyPercent.latency().p99(), atSeventyPercent.offeredPerSecond(), maxThroughput, service),
+                String.format(Locale.ROOT, "./vigil bench load --rate %.0f and ./vigil bench load --clients 1", atSeventyPercent.offeredPerSecond())));
+        targets.add(Target.atMost("server resident memory, five default models loaded and warmed (MiB)", MEMORY_LIMIT_MIB, true, memory.residentMiB(),
+                String.format(Locale.ROOT, "VmRSS %.0f MiB after %d requests per policy; peak (VmHWM, loading included) %.0f MiB", memory.residentMiB(),
+                        memory.requestsPerPolicy(), memory.peakMiB()), "./vigil serve --policies bench/src/main/resources/" + ServerMemory.POLICIES));
+        if (precision == null) {
+            targets.add(new Target("bfloat16 images/s / fp32 ceiling (400 images/s)", "> 1", null, null, "not measured: " + precisionError,
+                    "./vigil bench precision"));
+        } else {
+            double bf16 = precision.speeds().stream().filter(v -> v.precision() == Precision.BF16).mapToDouble(PrecisionComparison.Speed::imagesPerSecond)
+                    .max().orElse(0);
+            double fp32 = precision.speeds().stream().filter(v -> v.precision() == Precision.FP32).mapToDouble(PrecisionComparison.Speed::imagesPerSecond)
+                    .max().orElse(0);
+            targets.add(Target.atMost("fp32 ceiling (400 images/s) / bfloat16 images/s", 1, true, bf16 > 0 ? FP32_CEILING_IMAGES_PER_S / bf16 : null,
+                    String.format(Locale.ROOT, "bfloat16 best %.1f images/s, fp32 best %.1f (same session settings, one caller); on %d photos the top class"
+                                    + " changed on %d, a policy threshold was crossed on %d, largest |dp| %.4f", bf16, fp32, precision.photos().size(),
+                            precision.topClassChanges(), precision.thresholdCrossings(),
+                            precision.maxAbsDelta().values().stream().mapToDouble(Float::doubleValue).max().orElse(0)),
+                    "./vigil bench precision"));
+        }
+        return targets;
     }
 
     /** The corrected latencies as {ms, fraction answered within} pairs, at most about 400 of them. */

@@ -79,6 +79,11 @@ public final class InProcessServer implements AutoCloseable {
     }
 
     /** The metrics every listener records into: what {@code GET /metrics} serves (per-stage histograms among them). */
+    /** The gate behind the listeners, for in-process measurements on the very same gate. */
+    public Gate gate() {
+        return gate;
+    }
+
     public VigilMetrics metrics() {
         return metrics;
     }

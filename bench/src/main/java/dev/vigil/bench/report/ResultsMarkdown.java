@@ -1,6 +1,9 @@
 package dev.vigil.bench.report;
 
 import dev.vigil.bench.MachineFacts;
+import dev.vigil.bench.PeerComparison;
+import dev.vigil.bench.throughput.PrecisionComparison;
+import dev.vigil.bench.throughput.ThroughputResult;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,6 +35,17 @@ public final class ResultsMarkdown {
             s.append("The quick profile uses short windows (seconds, not minutes): it shows the shape of each curve and roughly where"
                     + " time goes, not numbers to decide on. `--full` runs the same with longer windows and more sweep steps.\n\n");
         }
+
+        s.append("## Targets\n\n");
+        s.append("Each target of the bench issue, judged on this run's figures (ratios above 1 favour Vigil unless the goal says otherwise)."
+                + " The sections below give every figure behind them.\n\n");
+        s.append("| target | goal | measured | met | figures | command |\n| --- | --- | --- | --- | --- | --- |\n");
+        for (Target t : r.targets()) {
+            s.append("| ").append(t.name()).append(" | ").append(t.goal()).append(" | ").append(t.value() == null ? "-" : ReportPlots.number(t.value()))
+                    .append(" | ").append(t.met() == null ? "not judged" : t.met() ? "yes" : "**no**").append(" | ")
+                    .append(t.measured() == null ? "" : t.measured().replace("|", "\\|")).append(" | `").append(t.command()).append("` |\n");
+        }
+        s.append('\n');
 
         s.append("## Machine\n\n");
         MachineFacts m = r.machine();
@@ -91,6 +105,9 @@ public final class ResultsMarkdown {
         });
         s.append(" beyond that a batch only waits longer.\n");
 
+        peers(s, r);
+        precision(s, r);
+
         s.append("\n## Latency against load\n\n");
         s.append(image("latency vs load", r.files().get("sweep_svg"), markdown));
         s.append("What it is: the gate behind the binary protocol on loopback TCP (the in-process server: gate with the classifier-only policy,"
@@ -107,7 +124,7 @@ public final class ResultsMarkdown {
         s.append("## Latency distribution at a moderate load\n\n");
         s.append(image("latency CDF", r.files().get("latency_cdf_svg"), markdown));
         var load = r.moderateLoad();
-        s.append(String.format(Locale.ROOT, "What it is: one open-loop run at %s requests/s (half the highest throughput the sweep reached), %.0f s"
+        s.append(String.format(Locale.ROOT, "What it is: one open-loop run at %s requests/s (70%% of the most the server answered, in the sweep or with 32 clients in a closed loop), %.0f s"
                         + " measured after a %s s warm-up run at the same rate: %d requests, %d verdicts, %d fail-closed, %d without a verdict; %.1f verdicts/s."
                         + " The curve is the fraction of requests answered within x ms; its tail (p99, p99.9) is what a user meets on a bad"
                         + " request.%n%n", ReportPlots.number(load.offeredPerSecond()), load.seconds(), r.settings().get("moderate_warmup_s"), load.requests(),
@@ -138,6 +155,9 @@ public final class ResultsMarkdown {
         s.append(String.format(Locale.ROOT, "| server total | %.2f | |%n| client mean | %.2f | |%n%n%d verdicts counted by the server, mean batch %.1f, preprocessing %.0f us"
                 + " per image.%n%n", st.serverTotalMs(), st.clientMeanMs(), st.verdicts(), st.meanBatch(), st.preprocessUsPerImage()));
 
+        socket(s, r);
+        memory(s, r);
+
         s.append("## A TensorFlow trace of one batch, for hardware teams\n\n");
         s.append("File: [").append(link(r.files().get("trace_json"), markdown)).append("](").append(link(r.files().get("trace_json"), markdown))
                 .append(String.format(Locale.ROOT, "), one batch of %s through %s (%s node events), from `%s`.%n%n",
@@ -152,6 +172,100 @@ public final class ResultsMarkdown {
         r.files().forEach((what, file) -> s.append("- ").append(what).append(": [").append(link(file, markdown)).append("](")
                 .append(link(file, markdown)).append(")\n"));
         return s.toString();
+    }
+
+    private static void peers(StringBuilder s, ReportResult r) {
+        PeerComparison c = r.peers();
+        s.append("\n## The peers\n\n");
+        s.append("What it is: nsfw-mobilenet-v2-mid four ways, one after another (no two share the cores), `").append(r.commands().get("peers"))
+                .append("`. Bare session: TensorFlow Java alone (`SavedModelBundle`, `session.runner()`) on a pre-made tensor, each setting with its"
+                        + " own thread pools (inter-op threads = callers); the engine: Vigil's `ModelSession` on the same tensor with the gate's default"
+                        + " threads and concurrent batches; the gate: encoded photos through decode, preprocessing, batching, inference and policy;"
+                        + " nsfwjs 4.4.0 in Node on every TensorFlow.js backend that loads (model-only per batch size, and decode + classify).\n\n");
+        s.append("| run | batch | intra-op | inter-op | callers | images/s |\n| --- | --- | --- | --- | --- | --- |\n");
+        for (ThroughputResult t : c.bareSession()) {
+            s.append(String.format(Locale.ROOT, "| bare session | %d | %d | %d | %d | %.1f |%n", t.batch(), t.intraOpThreads(), t.interOpThreads(), t.threads(),
+                    t.imagesPerSecond()));
+        }
+        for (ThroughputResult t : c.engineTensors()) {
+            s.append(String.format(Locale.ROOT, "| engine on tensors | %d | %d | %d | %d | %.1f |%n", t.batch(), t.intraOpThreads(), t.interOpThreads(),
+                    t.threads(), t.imagesPerSecond()));
+        }
+        ThroughputResult g = c.gateImages();
+        s.append(String.format(Locale.ROOT, "| gate on %d photos (%d in flight, mean batch %s) | up to %d | %d | %d | - | %.1f |%n", g.photos(), g.concurrency(),
+                g.meanBatch() == null ? "?" : ReportPlots.number(g.meanBatch()), g.batch(), g.intraOpThreads(), g.interOpThreads(), g.imagesPerSecond()));
+        if (c.nsfwjs() != null && c.nsfwjs().has("error")) {
+            s.append("| nsfwjs | | | | | ").append(c.nsfwjs().get("error").asText()).append(" |\n");
+        } else if (c.nsfwjs() != null) {
+            for (var it = c.nsfwjs().path("backends").fields(); it.hasNext(); ) {
+                var e = it.next();
+                var b = e.getValue();
+                if (!b.path("available").asBoolean()) {
+                    s.append("| nsfwjs ").append(e.getKey()).append(" | | | | | unavailable: ").append(b.path("error").asText().replace("|", "\\|")).append(" |\n");
+                    continue;
+                }
+                for (var t : b.path("tensors")) {
+                    s.append(String.format(Locale.ROOT, "| nsfwjs %s, model only | %d | %s | - | 1 | %.1f |%n", e.getKey(), t.path("batch").asInt(),
+                            b.has("threads") ? b.path("threads").asText() : "-", t.path("images_per_s").asDouble()));
+                }
+                if (b.has("images")) {
+                    s.append(String.format(Locale.ROOT, "| nsfwjs %s, decode + classify %d photos | 1 | - | - | 1 | %.1f |%n", e.getKey(),
+                            b.path("images").path("photos").asInt(), b.path("images").path("images_per_s").asDouble()));
+                }
+            }
+        }
+        PeerComparison.Ratios q = c.ratios();
+        s.append("\nRatios (above 1: Vigil faster): engine / best bare ").append(num(q.engineTensorsVsBestBare()))
+                .append("; engine / bare at the same settings per batch ").append(q.engineVsBareSameSettings() == null ? "-" : q.engineVsBareSameSettings())
+                .append("; engine / nsfwjs model-only ").append(num(q.engineTensorsVsNsfwjs()))
+                .append("; gate on photos / nsfwjs model-only ").append(num(q.gateImagesVsNsfwjs()))
+                .append("; gate on photos / nsfwjs decode + classify ").append(num(q.gateImagesVsNsfwjsImages())).append(".\n\n")
+                .append("Best bare: ").append(q.bestBare()).append(". Best engine: ").append(q.bestEngineTensors()).append(". Best nsfwjs: ")
+                .append(q.bestNsfwjs()).append(".\n");
+    }
+
+    private static void precision(StringBuilder s, ReportResult r) {
+        s.append("\n## Reduced precision: bfloat16\n\n");
+        PrecisionComparison.Result p = r.precision();
+        if (p == null) {
+            s.append("Not measured in this run (see the targets table).\n");
+            return;
+        }
+        s.append("What it is: `").append(r.commands().get("precision")).append("`: the same model opened twice, FP32 and BF16 (oneDNN's bfloat16"
+                + " rewrite, `./vigil serve --bf16 MODEL`), timed in alternating order on a pre-made tensor, one caller; then both run on the photos.\n\n");
+        s.append("| round | batch | precision | images/s |\n| --- | --- | --- | --- |\n");
+        for (PrecisionComparison.Speed v : p.speeds()) {
+            s.append(String.format(Locale.ROOT, "| %d | %d | %s | %.1f |%n", v.round(), v.batch(), v.precision(), v.imagesPerSecond()));
+        }
+        s.append(String.format(Locale.ROOT, "%nAgreement on %d photos: the most probable class changed on %d, a default policy threshold (sexual,"
+                        + " suggestive) lay between the two precisions' values on %d; largest |bf16 - fp32| per class: %s.%n",
+                p.photos().size(), p.topClassChanges(), p.thresholdCrossings(), p.maxAbsDelta()));
+    }
+
+    private static void socket(StringBuilder s, ReportResult r) {
+        s.append("## In-process against the loopback socket\n\n");
+        ThroughputResult in = r.socket().inProcess();
+        var tcp = r.socket().loopbackTcp();
+        var one = r.socket().oneAtATime();
+        s.append(String.format(Locale.ROOT, "What it is: the in-process server's own gate driven directly with %s requests in flight (%.1f images/s), then"
+                        + " through the binary protocol over loopback TCP by %s closed-loop clients (%.1f verdicts/s; the generator encodes, frames"
+                        + " and decodes on the same two cores), then one request at a time (p50 %.2f ms, p99 %.2f ms): the single-image service time"
+                        + " the p99 target is measured against.%n%n",
+                r.settings().get("socket_concurrency"), in.imagesPerSecond(), r.settings().get("socket_concurrency"), tcp.throughputPerSecond(),
+                one.uncorrected().p50(), one.uncorrected().p99()));
+    }
+
+    private static void memory(StringBuilder s, ReportResult r) {
+        ServerMemory m = r.memory();
+        s.append("## Resident memory of the server\n\n");
+        s.append(String.format(Locale.ROOT, "What it is: `./vigil serve` in a JVM of its own (`%s`) with policies that load all five default models"
+                        + " (%s), ready in %.1f s; each policy then scored a photo %d times over HTTP. Resident (VmRSS) %.0f MiB; high-water mark"
+                        + " (VmHWM, loading included) %.0f MiB. Environment: %s.%n%n", m.command(), String.join(", ", m.policies()), m.readySeconds(),
+                m.requestsPerPolicy(), m.residentMiB(), m.peakMiB(), m.environment()));
+    }
+
+    private static String num(Double v) {
+        return v == null ? "-" : String.format(Locale.ROOT, "%.2f", v);
     }
 
     private static void row(StringBuilder s, String key, String value) {
