@@ -104,7 +104,8 @@ public record ServerMemory(
                 List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
                 for (int i = 0; i < requestsPerPolicy; i++) {
                     HttpRequest request = HttpRequest.newBuilder(URI.create(httpUrl.get() + "v1/score?policy=" + policy))
-                            .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofByteArray(image)).build();
+                            .header("Content-Type", "application/octet-stream").timeout(Duration.ofSeconds(60))
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(image)).build();
                     answers.add(client.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
                 }
                 for (CompletableFuture<HttpResponse<String>> answer : answers) {

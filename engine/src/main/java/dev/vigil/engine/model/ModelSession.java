@@ -86,8 +86,9 @@ public final class ModelSession implements AutoCloseable {
     }
 
     /**
-     * The session's TensorFlow config: threads, and for {@link Precision#BF16} Grappler's
-     * oneDNN bfloat16 rewrite, which TensorFlow applies to the graph when the session is made.
+     * The session's TensorFlow config: threads (its own inter-op pool; see {@link SessionOptions}),
+     * and for {@link Precision#BF16} Grappler's oneDNN bfloat16 rewrite, which TensorFlow applies
+     * to the graph when the session is made.
      */
     static ConfigProto configProto(SessionOptions options) {
         RewriterConfig.Builder rewrites = RewriterConfig.newBuilder();
@@ -97,6 +98,8 @@ public final class ModelSession implements AutoCloseable {
         return ConfigProto.newBuilder()
                 .setIntraOpParallelismThreads(options.intraOpThreads())
                 .setInterOpParallelismThreads(options.interOpThreads())
+                // its own inter-op pool: TensorFlow's shared one is sized by whichever session came first
+                .setUsePerSessionThreads(true)
                 .setGraphOptions(GraphOptions.newBuilder().setRewriteOptions(rewrites))
                 .build();
     }

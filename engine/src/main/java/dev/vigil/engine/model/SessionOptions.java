@@ -5,16 +5,16 @@ import java.util.Objects;
 /**
  * How TensorFlow may use the cores for one model, and in what precision it runs it.
  *
- * <p>TensorFlow keeps one intra-op and one inter-op thread pool per process, sized by the
- * first session made (unless {@code TF_OVERRIDE_GLOBAL_THREADPOOL} is set): the threads of
- * later sessions share those pools whatever their options say. The gate opens all its models
- * with the same options, so its first session's sizes are its sizes. Sharing is what the gate
- * wants: however many models and batches run at once, at most the inter-op pool's threads
- * compute at any moment.
+ * <p>Each session gets its own inter-op pool of {@code interOpThreads} (a batch's ops run on an
+ * inter-op thread, so this bounds the batches it computes at once). The intra-op pool is
+ * TensorFlow's, one per process, sized by the first session made unless
+ * {@code TF_OVERRIDE_GLOBAL_THREADPOOL=true} gives each session its own: the gate opens all its
+ * models with the same options, so within a gate the first session's size is everyone's.
  *
  * @param intraOpThreads threads one op (a convolution) may split across; TensorFlow's default
  *                       is every core, which fights the decode threads on a small host
- * @param interOpThreads independent ops run at once; these CNNs are chains, so 1 is enough
+ * @param interOpThreads ops run at once: these CNNs are chains, so one per batch the model
+ *                       runs at once (see {@link #forConcurrentBatches})
  * @param precision      the graph's arithmetic (default {@link Precision#FP32}); see {@link Precision}
  */
 public record SessionOptions(int intraOpThreads, int interOpThreads, Precision precision) {
