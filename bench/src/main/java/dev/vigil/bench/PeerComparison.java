@@ -1,10 +1,12 @@
 package dev.vigil.bench;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vigil.bench.throughput.ThroughputResult;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -78,6 +80,44 @@ public record PeerComparison(
                 bestJs.map(Best::describe).orElse(null),
                 bestJsImages.map(Best::describe).orElse(null));
         return new PeerComparison(bare, engine, gate, nsfwjs, ratios);
+    }
+
+    /**
+     * One nsfwjs figure, as the text and Markdown tables list them: a backend's model-only run
+     * at one batch size, its decode + classify run ({@code batch} null, {@code photos} set), or
+     * why it (or the whole script, {@code backend} null) did not run ({@code unavailable}).
+     */
+    public record NsfwjsRow(String backend, String threads, Integer batch, Integer photos, Double imagesPerSecond, String unavailable) {
+    }
+
+    /** The nsfwjs document as rows, backends in the script's order; empty when nsfwjs was left out. */
+    @JsonIgnore
+    public List<NsfwjsRow> nsfwjsRows() {
+        List<NsfwjsRow> rows = new ArrayList<>();
+        if (nsfwjs == null) {
+            return rows;
+        }
+        if (nsfwjs.has("error")) {
+            rows.add(new NsfwjsRow(null, null, null, null, null, nsfwjs.get("error").asText()));
+            return rows;
+        }
+        for (var it = nsfwjs.path("backends").fields(); it.hasNext(); ) {
+            var backend = it.next();
+            JsonNode b = backend.getValue();
+            if (!b.path("available").asBoolean()) {
+                rows.add(new NsfwjsRow(backend.getKey(), null, null, null, null, b.path("error").asText()));
+                continue;
+            }
+            String threads = b.has("threads") ? b.path("threads").asText() : "-";
+            for (JsonNode t : b.path("tensors")) {
+                rows.add(new NsfwjsRow(backend.getKey(), threads, t.path("batch").asInt(), null, t.path("images_per_s").asDouble(), null));
+            }
+            if (b.has("images")) {
+                rows.add(new NsfwjsRow(backend.getKey(), threads, null, b.path("images").path("photos").asInt(),
+                        b.path("images").path("images_per_s").asDouble(), null));
+            }
+        }
+        return rows;
     }
 
     private static Optional<ThroughputResult> best(List<ThroughputResult> results) {

@@ -154,24 +154,15 @@ final class PeersCommand implements Callable<Integer> {
         ThroughputResult g = c.gateImages();
         s.append(String.format("%-16s %-6d %-9d %-8s %.1f  (%d photos, in flight %d, mean batch %.1f, %d errors)%n", "gate images", g.batch(),
                 g.intraOpThreads(), "-", g.imagesPerSecond(), g.photos(), g.concurrency(), g.meanBatch(), g.errors()));
-        if (c.nsfwjs() != null && c.nsfwjs().has("error")) {
-            s.append("nsfwjs: ").append(c.nsfwjs().get("error").asText()).append('\n');
-        } else if (c.nsfwjs() != null) {
-            for (var it = c.nsfwjs().path("backends").fields(); it.hasNext(); ) {
-                var e = it.next();
-                JsonNode b = e.getValue();
-                if (!b.path("available").asBoolean()) {
-                    s.append(String.format("nsfwjs %-9s unavailable: %s%n", e.getKey(), b.path("error").asText()));
-                    continue;
-                }
-                for (JsonNode t : b.path("tensors")) {
-                    s.append(String.format("%-16s %-6d %-9s %-8d %.1f%n", "nsfwjs " + e.getKey(), t.path("batch").asInt(),
-                            b.has("threads") ? b.path("threads").asText() : "-", 1, t.path("images_per_s").asDouble()));
-                }
-                if (b.has("images")) {
-                    s.append(String.format("%-16s %-6s %-9s %-8d %.1f  (decode + classify, %d photos)%n", "nsfwjs " + e.getKey(), "1", "-", 1,
-                            b.path("images").path("images_per_s").asDouble(), b.path("images").path("photos").asInt()));
-                }
+        for (PeerComparison.NsfwjsRow n : c.nsfwjsRows()) {
+            if (n.unavailable() != null) {
+                s.append(n.backend() == null ? "nsfwjs: " + n.unavailable() + "\n"
+                        : String.format("nsfwjs %-9s unavailable: %s%n", n.backend(), n.unavailable()));
+            } else if (n.batch() != null) {
+                s.append(String.format("%-16s %-6d %-9s %-8d %.1f%n", "nsfwjs " + n.backend(), n.batch(), n.threads(), 1, n.imagesPerSecond()));
+            } else {
+                s.append(String.format("%-16s %-6s %-9s %-8d %.1f  (decode + classify, %d photos)%n", "nsfwjs " + n.backend(), "1", "-", 1,
+                        n.imagesPerSecond(), n.photos()));
             }
         }
         s.append(String.format("%nratios (above 1: Vigil faster)%n"));

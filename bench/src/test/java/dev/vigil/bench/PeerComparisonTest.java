@@ -70,4 +70,22 @@ class PeerComparisonTest {
         assertEquals(0.9, json.get("ratios").get("engine_vs_bare_same_settings").get("16").asDouble());
         assertTrue(json.get("nsfwjs").get("backends").has("wasm"));
     }
+
+    @Test
+    void nsfwjsRowsListEachBackendsRunsInOrderAndWhyOneDidNotRun() throws Exception {
+        List<PeerComparison.NsfwjsRow> rows = PeerComparison.of(BARE, ENGINE, images(128), nsfwjs()).nsfwjsRows();
+        assertEquals(List.of(
+                new PeerComparison.NsfwjsRow("tensorflow", null, null, null, null, "Cannot find module '@tensorflow/tfjs-node'"),
+                new PeerComparison.NsfwjsRow("wasm", "-", 1, null, 30.0, null),
+                new PeerComparison.NsfwjsRow("wasm", "-", 8, null, 32.0, null),
+                new PeerComparison.NsfwjsRow("wasm", "-", null, 12, 20.0, null),
+                new PeerComparison.NsfwjsRow("cpu", "-", 1, null, 1.0, null),
+                new PeerComparison.NsfwjsRow("cpu", "-", null, 12, 0.9, null)), rows);
+        JsonNode failed = BenchCommand.JSON.readTree("{ \"error\": \"cannot run node or npm: not found\" }");
+        assertEquals(List.of(new PeerComparison.NsfwjsRow(null, null, null, null, null, "cannot run node or npm: not found")),
+                PeerComparison.of(BARE, ENGINE, images(128), failed).nsfwjsRows());
+        assertEquals(List.of(), PeerComparison.of(BARE, ENGINE, images(128), null).nsfwjsRows());
+        assertFalse(BenchCommand.JSON.readTree(BenchCommand.JSON.writeValueAsString(PeerComparison.of(BARE, ENGINE, images(128), nsfwjs())))
+                .has("nsfwjs_rows"), "rows are a view, not a JSON field");
+    }
 }

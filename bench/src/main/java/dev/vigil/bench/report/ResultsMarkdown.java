@@ -194,24 +194,16 @@ public final class ResultsMarkdown {
         ThroughputResult g = c.gateImages();
         s.append(String.format(Locale.ROOT, "| gate on %d photos (%d in flight, mean batch %s) | up to %d | %d | %d | - | %.1f |%n", g.photos(), g.concurrency(),
                 g.meanBatch() == null ? "?" : ReportPlots.number(g.meanBatch()), g.batch(), g.intraOpThreads(), g.interOpThreads(), g.imagesPerSecond()));
-        if (c.nsfwjs() != null && c.nsfwjs().has("error")) {
-            s.append("| nsfwjs | | | | | ").append(c.nsfwjs().get("error").asText()).append(" |\n");
-        } else if (c.nsfwjs() != null) {
-            for (var it = c.nsfwjs().path("backends").fields(); it.hasNext(); ) {
-                var e = it.next();
-                var b = e.getValue();
-                if (!b.path("available").asBoolean()) {
-                    s.append("| nsfwjs ").append(e.getKey()).append(" | | | | | unavailable: ").append(b.path("error").asText().replace("|", "\\|")).append(" |\n");
-                    continue;
-                }
-                for (var t : b.path("tensors")) {
-                    s.append(String.format(Locale.ROOT, "| nsfwjs %s, model only | %d | %s | - | 1 | %.1f |%n", e.getKey(), t.path("batch").asInt(),
-                            b.has("threads") ? b.path("threads").asText() : "-", t.path("images_per_s").asDouble()));
-                }
-                if (b.has("images")) {
-                    s.append(String.format(Locale.ROOT, "| nsfwjs %s, decode + classify %d photos | 1 | - | - | 1 | %.1f |%n", e.getKey(),
-                            b.path("images").path("photos").asInt(), b.path("images").path("images_per_s").asDouble()));
-                }
+        for (PeerComparison.NsfwjsRow n : c.nsfwjsRows()) {
+            if (n.unavailable() != null) {
+                s.append("| nsfwjs").append(n.backend() == null ? "" : " " + n.backend()).append(" | | | | | ")
+                        .append(n.backend() == null ? "" : "unavailable: ").append(n.unavailable().replace("|", "\\|")).append(" |\n");
+            } else if (n.batch() != null) {
+                s.append(String.format(Locale.ROOT, "| nsfwjs %s, model only | %d | %s | - | 1 | %.1f |%n", n.backend(), n.batch(), n.threads(),
+                        n.imagesPerSecond()));
+            } else {
+                s.append(String.format(Locale.ROOT, "| nsfwjs %s, decode + classify %d photos | 1 | - | - | 1 | %.1f |%n", n.backend(), n.photos(),
+                        n.imagesPerSecond()));
             }
         }
         PeerComparison.Ratios q = c.ratios();

@@ -127,12 +127,10 @@ class DynamicBatcherThreadTest {
                 () -> batcher.submit(5, DynamicBatcher.NO_DEADLINE));
     }
 
-    @Test
-    void closeThatTimesOutFailsWhatIsUnfinishedAndInterruptsTheProcessor() throws Exception {
-        CountDownLatch started = new CountDownLatch(1);
-        CountDownLatch interrupted = new CountDownLatch(1);
-        ConcurrentLinkedQueue<List<Integer>> batches = new ConcurrentLinkedQueue<>();
-        BatchProcessor<Integer, Integer> stuck = batch -> {
+    /** A processor that records each batch, counts down {@code started}, and waits until interrupted. */
+    private static BatchProcessor<Integer, Integer> stuck(ConcurrentLinkedQueue<List<Integer>> batches, CountDownLatch started,
+            CountDownLatch interrupted) {
+        return batch -> {
             batches.add(List.copyOf(batch));
             started.countDown();
             try {
@@ -143,6 +141,14 @@ class DynamicBatcherThreadTest {
             }
             return batch;
         };
+    }
+
+    @Test
+    void closeThatTimesOutFailsWhatIsUnfinishedAndInterruptsTheProcessor() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch interrupted = new CountDownLatch(1);
+        ConcurrentLinkedQueue<List<Integer>> batches = new ConcurrentLinkedQueue<>();
+        BatchProcessor<Integer, Integer> stuck = stuck(batches, started, interrupted);
         BatchingConfig config =
                 new BatchingConfig(2, Duration.ZERO, 16, Duration.ofMillis(100));
         DynamicBatcher<Integer, Integer> batcher =
@@ -224,16 +230,7 @@ class DynamicBatcherThreadTest {
     void closeThatTimesOutFailsEveryWorkersBatchAndInterruptsThemAll() throws Exception {
         CountDownLatch started = new CountDownLatch(2);
         CountDownLatch interrupted = new CountDownLatch(2);
-        BatchProcessor<Integer, Integer> stuck = batch -> {
-            started.countDown();
-            try {
-                new CountDownLatch(1).await(); // never released
-            } catch (InterruptedException e) {
-                interrupted.countDown();
-                throw e;
-            }
-            return batch;
-        };
+        BatchProcessor<Integer, Integer> stuck = stuck(new ConcurrentLinkedQueue<>(), started, interrupted);
         BatchingConfig config = new BatchingConfig(1, Duration.ZERO, 16, Duration.ofMillis(100), 2);
         DynamicBatcher<Integer, Integer> batcher = DynamicBatcher.start("stuck-pair", config, stuck, BatchListener.NONE);
         var first = batcher.submit(0, DynamicBatcher.NO_DEADLINE);
