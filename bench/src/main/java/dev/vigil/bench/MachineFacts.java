@@ -28,13 +28,18 @@ import java.util.Set;
  * @param jdk             {@code java.runtime.version} and VM name
  * @param jdkVendor       {@code java.vendor}
  * @param tensorflowJava  version of the TensorFlow Java jar on the class path
+ * @param tensorflowNative the TensorFlow native jars on the class path, whose classifier says the
+ *                        build: {@code linux-x86_64} (CPU) or {@code linux-x86_64-gpu} (CUDA)
+ * @param gpus            one line per GPU from {@code nvidia-smi} (name, driver, memory,
+ *                        compute capability); empty when it lists none; null when there is no
+ *                        {@code nvidia-smi} to ask
  * @param onednn          TF_ENABLE_ONEDNN_OPTS as set, or that it is unset (TensorFlow's own default then applies)
  * @param os              name, version and architecture
  * @param loadAverageStart 1, 5 and 15 minute load averages when the run started
  * @param loadAverageEnd   the same when it ended (null until {@link #ended()})
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"cpu_model", "cpu_flags", "cores", "memory_bytes", "jdk", "jdk_vendor", "tensorflow_java", "onednn", "os",
+@JsonPropertyOrder({"cpu_model", "cpu_flags", "cores", "memory_bytes", "jdk", "jdk_vendor", "tensorflow_java", "tensorflow_native", "gpus", "onednn", "os",
         "load_average_start", "load_average_end"})
 public record MachineFacts(
         @JsonProperty("cpu_model") String cpuModel,
@@ -44,6 +49,8 @@ public record MachineFacts(
         @JsonProperty("jdk") String jdk,
         @JsonProperty("jdk_vendor") String jdkVendor,
         @JsonProperty("tensorflow_java") String tensorflowJava,
+        @JsonProperty("tensorflow_native") List<String> tensorflowNative,
+        @JsonProperty("gpus") List<String> gpus,
         @JsonProperty("onednn") String onednn,
         @JsonProperty("os") String os,
         @JsonProperty("load_average_start") List<Double> loadAverageStart,
@@ -87,7 +94,7 @@ public record MachineFacts(
         String onednn = System.getenv("TF_ENABLE_ONEDNN_OPTS");
         return new MachineFacts(model, cpuinfo.isEmpty() ? null : List.copyOf(relevant), Runtime.getRuntime().availableProcessors(), memory,
                 System.getProperty("java.runtime.version") + " (" + System.getProperty("java.vm.name") + ")", System.getProperty("java.vendor"),
-                tensorflowJavaVersion(),
+                tensorflowJavaVersion(), tensorflowNativeJars(System.getProperty("java.class.path", "")), nvidiaGpus(),
                 onednn == null ? "TF_ENABLE_ONEDNN_OPTS unset (TensorFlow's default: oneDNN on for x86 Linux builds)"
                         : "TF_ENABLE_ONEDNN_OPTS=" + onednn + (onednn.equals("0") ? " (off)" : " (on)"),
                 System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
@@ -96,7 +103,8 @@ public record MachineFacts(
 
     /** These facts with the load average read now as the end's. */
     public MachineFacts ended() {
-        return new MachineFacts(cpuModel, cpuFlags, cores, memoryBytes, jdk, jdkVendor, tensorflowJava, onednn, os, loadAverageStart, loadAverage());
+        return new MachineFacts(cpuModel, cpuFlags, cores, memoryBytes, jdk, jdkVendor, tensorflowJava, tensorflowNative, gpus, onednn, os,
+                loadAverageStart, loadAverage());
     }
 
     /** {@code result} as a JSON object with these facts added last under {@code machine}: for the commands' {@code --json}. */
@@ -108,10 +116,50 @@ public record MachineFacts(
 
     /** One line for text reports. */
     public String describe() {
-        return String.format("%s, %d cores, %s memory, flags %s; JDK %s (%s); TensorFlow Java %s, %s; %s; load average %s -> %s",
+        return String.format("%s, %d cores, %s memory, flags %s; GPUs %s; JDK %s (%s); TensorFlow Java %s (%s), %s; %s; load average %s -> %s",
                 cpuModel, cores, memoryBytes == null ? "?" : String.format("%.1f GiB", memoryBytes / (1024.0 * 1024 * 1024)),
-                cpuFlags == null ? "?" : String.join(" ", cpuFlags), jdk, jdkVendor, tensorflowJava, onednn, os,
-                loadAverageStart, loadAverageEnd);
+                cpuFlags == null ? "?" : String.join(" ", cpuFlags), describeGpus(), jdk, jdkVendor, tensorflowJava,
+                tensorflowNative == null ? "?" : String.join(", ", tensorflowNative), onednn, os, loadAverageStart, loadAverageEnd);
+    }
+
+    /** The GPUs in words: each {@code nvidia-smi} line, "none listed", or "no nvidia-smi". */
+    public String describeGpus() {
+        return gpus == null ? "no nvidia-smi on PATH" : gpus.isEmpty() ? "none listed by nvidia-smi" : String.join("; ", gpus);
+    }
+
+    /** File names of the {@code tensorflow-core-native} jars in {@code classPath}. */
+    static List<String> tensorflowNativeJars(String classPath) {
+        List<String> jars = new ArrayList<>();
+        for (String entry : classPath.split(java.io.File.pathSeparator)) {
+            String name = Path.of(entry).getFileName() == null ? entry : Path.of(entry).getFileName().toString();
+            if (name.startsWith("tensorflow-core-native") && name.endsWith(".jar")) {
+                jars.add(name);
+            }
+        }
+        return List.copyOf(jars);
+    }
+
+    /**
+     * {@code nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv,noheader},
+     * a line per GPU; null when it cannot be run, empty when it lists none or fails.
+     */
+    static List<String> nvidiaGpus() {
+        try {
+            Process p = new ProcessBuilder("nvidia-smi", "--query-gpu=name,driver_version,memory.total,compute_cap", "--format=csv,noheader")
+                    .redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                return List.of();
+            }
+            return out.lines().map(String::trim).filter(l -> !l.isEmpty()).toList();
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
     }
 
     static String tensorflowJavaVersion() {

@@ -55,7 +55,9 @@ public final class ResultsMarkdown {
         row(s, "cores", String.valueOf(m.cores()));
         row(s, "memory", m.memoryBytes() == null ? "?" : String.format(Locale.ROOT, "%.1f GiB", m.memoryBytes() / (1024.0 * 1024 * 1024)));
         row(s, "JDK", m.jdk() + ", " + m.jdkVendor());
-        row(s, "TensorFlow Java", m.tensorflowJava());
+        row(s, "GPUs", m.describeGpus());
+        row(s, "TensorFlow Java", m.tensorflowJava() + (m.tensorflowNative() == null || m.tensorflowNative().isEmpty() ? ""
+                : ", native " + String.join(", ", m.tensorflowNative())));
         row(s, "oneDNN", m.onednn());
         row(s, "OS", m.os());
         row(s, "load average (1, 5, 15 min) at start / end", m.loadAverageStart() + " / " + m.loadAverageEnd());

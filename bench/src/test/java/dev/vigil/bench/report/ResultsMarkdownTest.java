@@ -35,6 +35,7 @@ class ResultsMarkdownTest {
         SweepResult sweep = new SweepResult("tcp 127.0.0.1:7461 (1 connection)", "in-process", "constant", null, List.of(10.0, 20.0, 40.0), null,
                 Knee.find(steps, Knee.Criteria.DEFAULT), steps, Map.of());
         MachineFacts machine = new MachineFacts("Test CPU", List.of("avx2", "avx512f"), 2, 8L << 30, "17 (test VM)", "Test", "1.1.0",
+                List.of("tensorflow-core-native-1.1.0-linux-x86_64.jar"), null,
                 "TF_ENABLE_ONEDNN_OPTS=1 (on)", "Linux", List.of(1.0, 1.0, 1.0), List.of(2.0, 1.0, 1.0));
         Map<String, String> commands = new LinkedHashMap<>();
         commands.put("report", "./vigil bench report --quick");
@@ -75,7 +76,8 @@ class ResultsMarkdownTest {
                 Map.of("model", "m/1", "batch", 8, "events", 170), targets, peers, socket, memory, null, files, 120);
 
         String page = ResultsMarkdown.of(result, Path.of("bench", "RESULTS.md"));
-        for (String expected : List.of("## Machine", "Test CPU", "avx2 avx512f", "TF_ENABLE_ONEDNN_OPTS=1 (on)", "[1.0, 1.0, 1.0] / [2.0, 1.0, 1.0]",
+        for (String expected : List.of("## Machine", "Test CPU", "| GPUs | no nvidia-smi on PATH |",
+                "| TensorFlow Java | 1.1.0, native tensorflow-core-native-1.1.0-linux-x86_64.jar |", "avx2 avx512f", "TF_ENABLE_ONEDNN_OPTS=1 (on)", "[1.0, 1.0, 1.0] / [2.0, 1.0, 1.0]",
                 "shared, noisy 2-core machine", "`./vigil bench report --quick`", "`./vigil bench trace --model m --batch 8",
                 "](results/throughput-vs-batch.svg)", "](results/latency-vs-load.svg)", "](results/latency-cdf.svg)", "](results/stages.svg)",
                 "](results/trace.json)", "chrome://tracing", "ui.perfetto.dev", "m peaks at 160 images/s at batch 8 (1.60x batch 1)",
