@@ -130,7 +130,7 @@ final class PeersCommand implements Callable<Integer> {
                     r.threads(), r.imagesPerSecond());
             engine.add(r);
         }
-        GateThroughput.Run gate = GateThroughput.run(MODEL, s.gateBatch(), 2 * s.gateBatch(), files, s.warmUp(), s.measured());
+        GateThroughput.Run gate = GateThroughput.run(MODEL, s.gateBatch(), GateThroughput.defaultConcurrency(s.gateBatch()), files, s.warmUp(), s.measured());
         err.printf("gate images: batch %d: %.1f images/s (%d errors)%n", s.gateBatch(), gate.result().imagesPerSecond(), gate.result().errors());
         if (gate.firstError() != null) {
             err.println("vigil bench: requests failed closed, e.g. " + gate.firstError());

@@ -54,7 +54,7 @@ final class ThroughputCommand implements Callable<Integer> {
             description = "tensors only: TensorFlow intra-op threads (default: as the gate, cores / callers, at least 1; inter-op: one per caller).")
     Integer intraOp;
 
-    @Option(names = "--concurrency", paramLabel = "N", description = "images only: requests kept in flight (default: twice --batch).")
+    @Option(names = "--concurrency", paramLabel = "N", description = "images only: requests kept in flight (default: twice --batch per concurrent batch, at least 32).")
     Integer concurrency;
 
     @Option(names = "--photos", paramLabel = "PATH", split = ",",
@@ -85,7 +85,7 @@ final class ThroughputCommand implements Callable<Integer> {
             refuse("--threads", threads, "images");
             refuse("--intra-op", intraOp, "images");
             List<Path> files = BenchPhotos.list(photos);
-            GateThroughput.Run run = GateThroughput.run(model, batch, concurrency == null ? 2 * batch : positive("--concurrency", concurrency),
+            GateThroughput.Run run = GateThroughput.run(model, batch, concurrency == null ? GateThroughput.defaultConcurrency(batch) : positive("--concurrency", concurrency),
                     files, warm, measured);
             result = run.result();
             if (run.firstError() != null) {

@@ -30,6 +30,14 @@ public final class GateThroughput {
     private GateThroughput() {
     }
 
+    /**
+     * Requests kept in flight unless told otherwise: enough to fill every concurrent batch
+     * twice over and keep the decoders busy, at least 32.
+     */
+    public static int defaultConcurrency(int maxBatch) {
+        return Math.max(32, 2 * maxBatch * BatchingConfig.defaultConcurrentBatches(ThroughputResult.hostCores()));
+    }
+
     /** The first fail-closed reason seen, for the report; null when none. */
     public record Run(ThroughputResult result, String firstError) {
     }

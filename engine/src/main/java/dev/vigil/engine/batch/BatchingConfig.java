@@ -8,7 +8,11 @@ import java.util.Objects;
  * constructor rejects values that cannot work, naming the knob, the value and the limit.
  *
  * @param maxBatchSize most requests handed to the processor at once; a batch is formed as soon
- *     as this many are queued. Default 16.
+ *     as this many are queued. Default 4: on a CPU, where each of the concurrent batches runs on
+ *     one thread, larger batches bought no throughput (gate on photos 147-152 images/s at 4 and
+ *     149 at 16), cost latency (a batch's time grows with its size) and memory (TensorFlow keeps
+ *     state per batch shape: the server with five models held 307 MiB less at 4); see
+ *     bench/README.md. Raise it where batching pays, as on a GPU.
  * @param maxQueueDelay how long the oldest queued request may wait for others to join its
  *     batch. Zero means never wait: a batch is whatever is queued when the worker looks.
  *     Default 2 ms; at most 10 s.
@@ -28,7 +32,7 @@ import java.util.Objects;
 public record BatchingConfig(
         int maxBatchSize, Duration maxQueueDelay, int queueCapacity, Duration closeTimeout, int concurrentBatches) {
 
-    public static final int DEFAULT_MAX_BATCH_SIZE = 16;
+    public static final int DEFAULT_MAX_BATCH_SIZE = 4;
     public static final Duration DEFAULT_MAX_QUEUE_DELAY = Duration.ofMillis(2);
     public static final int DEFAULT_QUEUE_CAPACITY = 256;
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);

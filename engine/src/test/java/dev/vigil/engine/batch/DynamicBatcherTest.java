@@ -275,7 +275,7 @@ class DynamicBatcherTest {
     @Test
     void configDefaultsAndValidation() {
         BatchingConfig defaults = BatchingConfig.defaults();
-        assertEquals(16, defaults.maxBatchSize());
+        assertEquals(4, defaults.maxBatchSize());
         assertEquals(Duration.ofMillis(2), defaults.maxQueueDelay());
         assertEquals(256, defaults.queueCapacity());
 
