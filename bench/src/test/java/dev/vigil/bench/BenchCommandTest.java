@@ -2,6 +2,7 @@ package dev.vigil.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.vigil.engine.batch.BatchingConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
@@ -55,7 +56,7 @@ class BenchCommandTest {
         assertEquals("vigil bench: --batch: 0 (expected: >= 1)", o.err().strip());
         o = run("report", "--quick", "--trace-batch", "0");
         assertEquals(1, o.status());
-        assertEquals("vigil bench: --batch: 16, --trace-batch: 0 (expected: >= 1)", o.err().strip());
+        assertEquals("vigil bench: --batch: " + BatchingConfig.DEFAULT_MAX_BATCH_SIZE + ", --trace-batch: 0 (expected: >= 1)", o.err().strip());
     }
 
     @Test
