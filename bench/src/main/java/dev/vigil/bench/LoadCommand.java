@@ -18,11 +18,11 @@ import dev.vigil.server.VigilServer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -126,9 +126,8 @@ final class LoadCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "N", description = "In-process server only: its maximum batch size (default: ${DEFAULT-VALUE}, the gate's default).")
     int batch = BatchingConfig.DEFAULT_MAX_BATCH_SIZE;
 
-    @Option(names = "--photos", paramLabel = "PATH", split = ",",
-            description = "Photo folders or files sent in turn, in name order (default: the reference photos, <cache>/photos and $VIGIL_REFERENCE_PHOTOS).")
-    List<Path> photos = new ArrayList<>();
+    @Mixin
+    PhotosOption photos;
 
     @Option(names = "--json", description = "Print the result as JSON instead of text.")
     boolean json;
@@ -166,7 +165,7 @@ final class LoadCommand implements Callable<Integer> {
         Duration requestTimeout = Duration.ofMillis(Math.round(timeout * 1000));
         LoadWindow window = new LoadWindow(Duration.ofMillis(Math.round(warmup * 1000)), Duration.ofMillis(Math.round(seconds * 1000)),
                 maxRequests, requestTimeout.plusSeconds(2));
-        List<byte[]> images = BenchPhotos.read(BenchPhotos.list(photos));
+        List<byte[]> images = BenchPhotos.read(photos.files());
 
         InProcessServer server = null;
         try {

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -69,9 +70,8 @@ final class PeersCommand implements Callable<Integer> {
     @Option(names = "--skip-nsfwjs", description = "Leave the nsfwjs peer out.")
     boolean skipNsfwjs;
 
-    @Option(names = "--photos", paramLabel = "PATH", split = ",",
-            description = "Photo folders or files for the gate and nsfwjs (default: the reference photos, <cache>/photos and $VIGIL_REFERENCE_PHOTOS).")
-    List<Path> photos = new ArrayList<>();
+    @Mixin
+    PhotosOption photos;
 
     @Option(names = "--json", description = "Print everything as one JSON document instead of text.")
     boolean json;
@@ -81,7 +81,7 @@ final class PeersCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         MachineFacts machine = MachineFacts.capture();
-        List<Path> files = BenchPhotos.list(photos);
+        List<Path> files = photos.files();
         Settings settings = new Settings(Duration.ofMillis(Math.round(warmupSeconds * 1000)), Duration.ofMillis(Math.round(seconds * 1000)),
                 batch, batches, bareIntraOp, bareCallers, skipNsfwjs ? null : nsfwjsBatches, node);
         PeerComparison comparison = measure(settings, files, err);

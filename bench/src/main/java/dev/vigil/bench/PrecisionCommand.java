@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -50,9 +51,8 @@ final class PrecisionCommand implements Callable<Integer> {
     @Option(names = "--intra-op", paramLabel = "N", description = "TensorFlow intra-op threads of both sessions (default: one per core, as the gate).")
     Integer intraOp;
 
-    @Option(names = "--photos", paramLabel = "PATH", split = ",",
-            description = "Photo folders or files for the agreement (default: the reference photos, <cache>/photos and $VIGIL_REFERENCE_PHOTOS).")
-    List<Path> photos = new ArrayList<>();
+    @Mixin
+    PhotosOption photos;
 
     @Option(names = "--json", description = "Print the result as JSON instead of text.")
     boolean json;
@@ -69,7 +69,7 @@ final class PrecisionCommand implements Callable<Integer> {
         if (!(seconds > 0) || warmupSeconds < 0) {
             throw new IllegalArgumentException("--seconds: " + seconds + ", --warmup-seconds: " + warmupSeconds + " (expected: > 0 and >= 0)");
         }
-        List<Path> files = BenchPhotos.list(photos);
+        List<Path> files = photos.files();
         PrecisionComparison.Result r = PrecisionComparison.run(model, precision, batches, rounds, intraOp == null ? 0 : intraOp,
                 Duration.ofMillis(Math.round(warmupSeconds * 1000)), Duration.ofMillis(Math.round(seconds * 1000)), files);
         out.println(json ? BenchCommand.JSON.writeValueAsString(r) : describe(r));

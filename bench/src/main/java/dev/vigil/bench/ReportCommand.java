@@ -43,6 +43,7 @@ import java.util.concurrent.Callable;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramIterationValue;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -103,9 +104,8 @@ final class ReportCommand implements Callable<Integer> {
     @Option(names = "--label", paramLabel = "TEXT", description = "The conditions in words (shared machine, other processes), printed at the top of RESULTS.md.")
     String label = "";
 
-    @Option(names = "--photos", paramLabel = "PATH", split = ",",
-            description = "Photos for the load runs (default: the reference photos, <cache>/photos and $VIGIL_REFERENCE_PHOTOS).")
-    List<Path> photos = new ArrayList<>();
+    @Mixin
+    PhotosOption photos;
 
     @Option(names = "--node", paramLabel = "PATH", description = "The Node executable for the nsfwjs peer (default: ${DEFAULT-VALUE}).")
     String node = "node";
@@ -123,7 +123,7 @@ final class ReportCommand implements Callable<Integer> {
         }
         long started = System.nanoTime();
         MachineFacts machine = MachineFacts.capture();
-        List<Path> photoFiles = BenchPhotos.list(photos);
+        List<Path> photoFiles = photos.files();
         List<byte[]> images = BenchPhotos.read(photoFiles);
         Files.createDirectories(out);
         Map<String, String> files = new LinkedHashMap<>();

@@ -7,10 +7,10 @@ import dev.vigil.engine.batch.BatchingConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -57,9 +57,8 @@ final class ThroughputCommand implements Callable<Integer> {
     @Option(names = "--concurrency", paramLabel = "N", description = "images only: requests kept in flight (default: twice --batch per concurrent batch, at least 32).")
     Integer concurrency;
 
-    @Option(names = "--photos", paramLabel = "PATH", split = ",",
-            description = "images only: photo folders or files, cycled in name order (default: the reference photos, <cache>/photos and $VIGIL_REFERENCE_PHOTOS).")
-    List<Path> photos = new ArrayList<>();
+    @Mixin
+    PhotosOption photos;
 
     @Option(names = "--json", description = "Print the result as JSON (images_per_s and every setting) instead of text.")
     boolean json;
@@ -78,13 +77,13 @@ final class ThroughputCommand implements Callable<Integer> {
         ThroughputResult result;
         if (input == Input.tensors) {
             refuse("--concurrency", concurrency, "tensors");
-            refuse("--photos", photos.isEmpty() ? null : photos, "tensors");
+            refuse("--photos", photos.given() ? photos.paths : null, "tensors");
             result = TensorThroughput.run(model, batch, threads == null ? null : positive("--threads", threads),
                     intraOp == null ? null : positive("--intra-op", intraOp), warm, measured);
         } else {
             refuse("--threads", threads, "images");
             refuse("--intra-op", intraOp, "images");
-            List<Path> files = BenchPhotos.list(photos);
+            List<Path> files = photos.files();
             GateThroughput.Run run = GateThroughput.run(model, batch, concurrency == null ? GateThroughput.defaultConcurrency(batch) : positive("--concurrency", concurrency),
                     files, warm, measured);
             result = run.result();
