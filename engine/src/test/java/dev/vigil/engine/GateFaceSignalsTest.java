@@ -140,10 +140,9 @@ class GateFaceSignalsTest {
         Verdict before = score(ScoreRequest.of(image(astronautFile)).withPolicy("protected"));
         assertEquals(0.0, before.signals().get("protected_person"), "empty registry: nothing to match");
         // enrol from the other photo's descriptor path: the registry holds descriptors only
-        try (var detector = dev.vigil.engine.model.ModelSession.open(TestModels.repository(), "blazeface", dev.vigil.engine.model.SessionOptions.forCores(2));
-             var attributes = dev.vigil.engine.model.ModelSession.open(TestModels.repository(), "faceres", dev.vigil.engine.model.SessionOptions.forCores(2));
+        try (var models = dev.vigil.engine.face.FaceModels.open();
              var pixels = new dev.vigil.engine.image.ImageDecoder(dev.vigil.engine.image.DecodeLimits.defaults()).decode(image(astronautFile))) {
-            var faces = new dev.vigil.engine.face.FaceAnalyzer(detector, attributes).analyze(pixels);
+            var faces = new dev.vigil.engine.face.FaceAnalyzer(models.blazeface(), models.faceres()).analyze(pixels);
             assertEquals(1, faces.size());
             registry.enrol("eileen-collins", "faceres/1", "test", List.of(faces.get(0).attributes().descriptor()));
         }

@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.engine.TestModels;
 import dev.vigil.engine.model.MatPixels;
-import dev.vigil.engine.model.ModelSession;
-import dev.vigil.engine.model.SessionOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,19 +22,16 @@ import org.junit.jupiter.params.provider.CsvSource;
  * fall in exactly one detected box and no box may be left over.
  */
 class FaceAnalyzerTest {
-    private static ModelSession blazeface;
-    private static ModelSession faceres;
+    private static FaceModels models;
 
     @BeforeAll
     static void open() {
-        blazeface = ModelSession.open(TestModels.repository(), "blazeface", SessionOptions.forCores(2));
-        faceres = ModelSession.open(TestModels.repository(), "faceres", SessionOptions.forCores(2));
+        models = FaceModels.open();
     }
 
     @AfterAll
     static void close() {
-        blazeface.close();
-        faceres.close();
+        models.close();
     }
 
     static Path photo(String source, String file) {
@@ -71,7 +66,7 @@ class FaceAnalyzerTest {
             String[] xy = c.split(":");
             expected.add(new double[] {Double.parseDouble(xy[0]), Double.parseDouble(xy[1])});
         }
-        FaceAnalyzer analyzer = new FaceAnalyzer(blazeface, faceres);
+        FaceAnalyzer analyzer = new FaceAnalyzer(models.blazeface(), models.faceres());
         try (MatPixels pixels = new MatPixels(photo(source, file))) {
             List<Face> faces = analyzer.analyze(pixels);
             for (Face f : faces) {
@@ -107,7 +102,7 @@ class FaceAnalyzerTest {
             }
         }
         JsonNode expected = detection.get("boxes").get(0);
-        FaceAnalyzer analyzer = new FaceAnalyzer(blazeface, faceres, new BlazeFaceDecoder(threshold, 20, 0.1, 1.4), 16);
+        FaceAnalyzer analyzer = new FaceAnalyzer(models.blazeface(), models.faceres(), new BlazeFaceDecoder(threshold, 20, 0.1, 1.4), 16);
         try (MatPixels pixels = new MatPixels(TestModels.photo(file))) {
             List<FaceBox> boxes = analyzer.detect(pixels);
             FaceBox top = boxes.get(0);
@@ -160,8 +155,8 @@ class FaceAnalyzerTest {
     /** Faces of three images in one call, split into FaceRes runs of 4, give each image's faces as if alone. */
     @Test
     void facesOfManyImagesShareBatches() {
-        FaceAnalyzer batched = new FaceAnalyzer(blazeface, faceres, BlazeFaceDecoder.defaults(), 4);
-        FaceAnalyzer alone = new FaceAnalyzer(blazeface, faceres);
+        FaceAnalyzer batched = new FaceAnalyzer(models.blazeface(), models.faceres(), BlazeFaceDecoder.defaults(), 4);
+        FaceAnalyzer alone = new FaceAnalyzer(models.blazeface(), models.faceres());
         try (MatPixels astronaut = new MatPixels(TestModels.photo("astronaut.png"));
              MatPixels walkers = new MatPixels(TestModels.photo("q0291.jpg"));
              MatPixels soldiers = new MatPixels(TestModels.facePhoto("quickie-flip-example-source.jpg"))) {
@@ -188,7 +183,7 @@ class FaceAnalyzerTest {
 
     @Test
     void refusesSwappedModels() {
-        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.vigil.engine.GateException.class, () -> new FaceAnalyzer(faceres, blazeface));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.vigil.engine.GateException.class, () -> new FaceAnalyzer(models.faceres(), models.blazeface()));
         assertEquals("model faceres/1: task face-attributes (expected: face-detector)", e.getMessage());
     }
 }

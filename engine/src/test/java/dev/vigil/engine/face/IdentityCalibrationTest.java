@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vigil.engine.TestModels;
 import dev.vigil.engine.model.MatPixels;
-import dev.vigil.engine.model.ModelSession;
-import dev.vigil.engine.model.SessionOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,19 +25,16 @@ import org.junit.jupiter.api.Test;
  * and edits of its own photo (same person) and between faces of different people.
  */
 class IdentityCalibrationTest {
-    private static ModelSession blazeface;
-    private static ModelSession faceres;
+    private static FaceModels models;
 
     @BeforeAll
     static void open() {
-        blazeface = ModelSession.open(TestModels.repository(), "blazeface", SessionOptions.forCores(2));
-        faceres = ModelSession.open(TestModels.repository(), "faceres", SessionOptions.forCores(2));
+        models = FaceModels.open();
     }
 
     @AfterAll
     static void close() {
-        blazeface.close();
-        faceres.close();
+        models.close();
     }
 
     /** An edit of a photo and where it moves a point: x' = a x + b, y' = c y + d. */
@@ -94,7 +89,7 @@ class IdentityCalibrationTest {
                 new Subject("soldier-5", TestModels.facePhoto("quickie-flip-example-source.jpg"), 1),
                 new Subject("soldier-3", TestModels.facePhoto("quickie-flip-example-source.jpg"), 2),
                 new Subject("soldier-1", TestModels.facePhoto("quickie-flip-example-source.jpg"), 3));
-        FaceAnalyzer analyzer = new FaceAnalyzer(blazeface, faceres, BlazeFaceDecoder.defaults(), 16);
+        FaceAnalyzer analyzer = new FaceAnalyzer(models.blazeface(), models.faceres(), BlazeFaceDecoder.defaults(), 16);
         List<Face> originals = new ArrayList<>();
         StringBuilder table = new StringBuilder("same person: similarity / cosine against the face in an edit of its photo (-- not found)\n");
         table.append(String.format("%-10s %4s %13s %13s %13s %13s%n", "", "px", "flip", "0.5x", "jpeg q50", "crop shift"));
