@@ -188,7 +188,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--concurrent-batches", paramLabel = "N",
             description = {"Batches of one model that may run at once, each on its own thread (default: one per core, at most "
                     + BatchingConfig.MAX_DEFAULT_CONCURRENT_BATCHES + ").",
-                    "On 2 cores two batches on one thread each gave 1.2-1.3x the images/s of one batch on two (bench/README.md)."})
+                    "On 2 cores two batches on one thread each gave 1.2x (batch 16) to 2x (batch 1) the images/s of one batch on two threads (bench/README.md, Threads)."})
     Integer concurrentBatches;
 
     @Option(names = "--intra-op-threads", paramLabel = "N",
