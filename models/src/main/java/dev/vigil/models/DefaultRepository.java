@@ -69,10 +69,15 @@ public final class DefaultRepository {
         new ReferenceRuntime(paths, progress).run(nsfwjs, human, extraPhotos, names);
     }
 
-    /** Whether reference outputs exist for the named models (every default model when empty). */
-    public boolean hasReference(List<String> names) {
+    /**
+     * Whether reference outputs exist for the named models (every default model when empty) and
+     * were recorded from the same inputs (the runtime's script and the photos in the cache and
+     * {@code extraPhotos}): outputs recorded from another photo set are not reused.
+     */
+    public boolean hasReference(List<Path> extraPhotos, List<String> names) {
         List<String> wanted = names.isEmpty() ? defaults.models().stream().map(ModelManifest::name).toList() : names;
-        return wanted.stream().allMatch(m -> Files.isRegularFile(paths.reference().resolve(m).resolve("cases.json")));
+        ReferenceRuntime runtime = new ReferenceRuntime(paths, progress);
+        return wanted.stream().allMatch(m -> runtime.current(m, extraPhotos));
     }
 
     /** Compares every installed model (or the named ones) with its reference outputs. */

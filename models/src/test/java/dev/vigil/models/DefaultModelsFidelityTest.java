@@ -36,9 +36,10 @@ class DefaultModelsFidelityTest {
         assertEquals(299, installed.get("nsfw-inception-v3").input().height());
         assertEquals(1024, installed.get("faceres").output("descriptor").shape()[1]);
 
-        if (!defaults.hasReference(List.of())) {
-            String photos = System.getProperty("vigil.referencePhotos", "");
-            defaults.reference(photos.isEmpty() ? List.of() : List.of(Path.of(photos)), List.of());
+        String photos = System.getProperty("vigil.referencePhotos", "");
+            List<Path> extra = photos.isEmpty() ? List.of() : List.of(Path.of(photos));
+            if (!defaults.hasReference(extra, List.of())) {
+            defaults.reference(extra, List.of());
         }
         List<FidelityReport> reports = defaults.verify(List.of());
         assertEquals(5, reports.size());

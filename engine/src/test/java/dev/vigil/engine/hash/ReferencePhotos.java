@@ -14,13 +14,12 @@ import java.util.List;
 import org.bytedeco.opencv.opencv_core.Mat;
 
 /**
- * The shared PDQ test data. The parent POM sets {@code vigil.referencePhotos} to
- * {@code ${maven.multiModuleProjectDirectory}/../shared/testdata/pdq/images}; built with
- * {@code -f engine/pom.xml} that base is the module folder, one level too deep, so the same
- * relative path is also tried from each folder above the working directory.
+ * The PDQ test data committed with the project ({@code testdata/pdq}, facebook/ThreatExchange,
+ * BSD licence). The parent POM sets {@code vigil.referencePhotos} to its images folder; without
+ * it, {@code testdata/pdq/images} is looked for in each folder above the working directory.
  */
 final class ReferencePhotos {
-    private static final Path RELATIVE = Path.of("..", "shared", "testdata", "pdq", "images");
+    private static final Path RELATIVE = Path.of("testdata", "pdq", "images");
 
     /** A photo from EXPECTED.tsv decoded by OpenCV into packed BGR rows (stride = 3 x width). */
     record Photo(String name, PdqHash expected, int width, int height, byte[] bgr) {
@@ -56,7 +55,7 @@ final class ReferencePhotos {
             }
         }
         throw new AssertionError("no PDQ test images: vigil.referencePhotos=" + property
-                + " does not exist and no ../shared/testdata/pdq/images lies above " + Path.of("").toAbsolutePath());
+                + " does not exist and no testdata/pdq/images lies above " + Path.of("").toAbsolutePath());
     }
 
     static Path testData() {

@@ -143,13 +143,13 @@ final class TestImages {
         return b.array();
     }
 
-    /** The PDQ reference photos beside the checkout (system property {@code vigil.referencePhotos}). */
+    /** The PDQ reference photos committed with the project (system property {@code vigil.referencePhotos}). */
     static Path referencePhotos() {
         String configured = System.getProperty("vigil.referencePhotos", "");
         if (!configured.isEmpty() && Files.isDirectory(Path.of(configured))) {
             return Path.of(configured);
         }
-        // Built with -f engine/pom.xml the multi-module directory is engine/ itself; the folder sits two levels up.
-        return Path.of("../../shared/testdata/pdq/images");
+        // run from the module folder: the project's testdata sits one level up
+        return Path.of("../testdata/pdq/images");
     }
 }

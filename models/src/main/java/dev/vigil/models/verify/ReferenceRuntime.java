@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -47,6 +48,64 @@ public final class ReferenceRuntime {
         return paths.cache().resolve("photos");
     }
 
+    /** The file beside each model's reference outputs that names the inputs they were recorded from. */
+    public static final String INPUT_KEY_FILE = "inputs.sha256";
+
+    /**
+     * The SHA-256 of everything a reference run reads besides the pinned packages: the runtime's
+     * script and lockfile, and every photo (name and bytes) in the cache's face photos and
+     * {@code extraPhotos}. Outputs recorded under another key are stale, never reused.
+     */
+    public String inputKey(List<Path> extraPhotos) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (String file : FILES) {
+                try (InputStream in = ReferenceRuntime.class.getResourceAsStream(RESOURCES + file)) {
+                    if (in == null) {
+                        throw new ModelException(RESOURCES + file + ": missing from the vigil-models jar");
+                    }
+                    sha.update((file + "\n").getBytes(StandardCharsets.UTF_8));
+                    sha.update(in.readAllBytes());
+                }
+            }
+            for (Path dir : photoDirs(extraPhotos)) {
+                if (!Files.isDirectory(dir)) {
+                    continue;
+                }
+                try (Stream<Path> files = Files.list(dir)) {
+                    for (Path photo : files.filter(Files::isRegularFile).sorted().toList()) {
+                        sha.update(("\n" + photo.getFileName() + "\n").getBytes(StandardCharsets.UTF_8));
+                        sha.update(Files.readAllBytes(photo));
+                    }
+                }
+            }
+            return java.util.HexFormat.of().formatHex(sha.digest());
+        } catch (IOException e) {
+            throw new ModelException("reference inputs: cannot read (" + e.getMessage() + ")", e);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 missing from the JDK", e);
+        }
+    }
+
+    /** Whether {@code model}'s reference outputs exist and were recorded from the inputs {@link #inputKey} names now. */
+    public boolean current(String model, List<Path> extraPhotos) {
+        Path dir = paths.reference().resolve(model);
+        Path key = dir.resolve(INPUT_KEY_FILE);
+        try {
+            return Files.isRegularFile(dir.resolve("cases.json")) && Files.isRegularFile(key)
+                    && Files.readString(key).strip().equals(inputKey(extraPhotos));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private List<Path> photoDirs(List<Path> extraPhotos) {
+        List<Path> dirs = new ArrayList<>();
+        dirs.add(photosDir());
+        extraPhotos.stream().filter(Files::isDirectory).forEach(dirs::add);
+        return dirs;
+    }
+
     /**
      * Writes reference outputs for the given models (all five when empty).
      *
@@ -57,9 +116,8 @@ public final class ReferenceRuntime {
     public void run(Path nsfwjs, Path human, List<Path> extraPhotos, List<String> models) {
         install();
         fetchPhotos();
-        List<String> photoDirs = new ArrayList<>();
-        photoDirs.add(photosDir().toString());
-        extraPhotos.stream().filter(Files::isDirectory).forEach(p -> photoDirs.add(p.toString()));
+        List<String> photoDirs = photoDirs(extraPhotos).stream().map(Path::toString).toList();
+        String key = inputKey(extraPhotos);
         Path out = paths.reference();
         Path staging = paths.cache().resolve(".reference-staging");
         FileTrees.delete(staging);
@@ -76,6 +134,7 @@ public final class ReferenceRuntime {
             try (Stream<Path> written = Files.list(staging)) {
                 for (Path model : written.toList()) {
                     Path target = out.resolve(model.getFileName());
+                    Files.writeString(model.resolve(INPUT_KEY_FILE), key + "\n");
                     FileTrees.delete(target);
                     Files.move(model, target);
                 }

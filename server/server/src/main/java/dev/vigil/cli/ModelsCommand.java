@@ -149,7 +149,7 @@ public final class ModelsCommand {
                 d.importModels(List.of());
             }
             names.forEach(d.repository()::latest); // an unknown name fails here, before any reference run
-            if (rerun || !d.hasReference(names)) {
+            if (rerun || !d.hasReference(photoDirs(photos), names)) {
                 d.reference(photoDirs(photos), names);
             }
             var out = models.spec.commandLine().getOut();
