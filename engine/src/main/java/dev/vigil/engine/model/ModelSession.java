@@ -66,6 +66,11 @@ public final class ModelSession implements AutoCloseable {
         if (!Files.isRegularFile(dir.resolve("saved_model.pb"))) {
             throw new GateException("model " + name + ": " + dir.resolve("saved_model.pb") + " missing");
         }
+        try {
+            repository.verifyFiles(manifest);
+        } catch (dev.vigil.models.ModelException e) {
+            throw new GateException(e.getMessage(), e);
+        }
         ConfigProto config = configProto(options);
         SavedModelBundle bundle;
         try {

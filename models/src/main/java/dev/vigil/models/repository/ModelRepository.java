@@ -72,6 +72,34 @@ public final class ModelRepository {
                         + "); run ./vigil models import"));
     }
 
+    /**
+     * Checks every file the manifest records against its SHA-256, and that it records some: a
+     * model whose files were changed, removed or never digested is refused with a
+     * {@link ModelException} naming the file, the expected and the found digest.
+     */
+    public void verifyFiles(ModelManifest manifest) {
+        Path dir = versionDir(manifest.name(), manifest.version());
+        String id = manifest.name() + "/" + manifest.version();
+        if (manifest.files() == null || manifest.files().isEmpty() || !manifest.files().containsKey("saved_model.pb")) {
+            throw new ModelException("model " + id + ": " + dir.resolve(ModelManifest.FILE_NAME)
+                    + " records no digest of saved_model.pb (expected: files with the sha256 of every file); import the model again");
+        }
+        for (var entry : manifest.files().entrySet()) {
+            Path file = dir.resolve(entry.getKey()).normalize();
+            if (!file.startsWith(dir)) {
+                throw new ModelException("model " + id + ": file " + entry.getKey() + " lies outside " + dir);
+            }
+            if (!Files.isRegularFile(file)) {
+                throw new ModelException("model " + id + ": " + file + " missing (expected: sha256 " + entry.getValue() + ")");
+            }
+            String found = RepositoryImporter.sha256(file);
+            if (!found.equalsIgnoreCase(entry.getValue())) {
+                throw new ModelException("model " + id + ": " + file + ": sha256 " + found + " (expected: " + entry.getValue()
+                        + ", recorded at import); the file was changed: import the model again");
+            }
+        }
+    }
+
     public ModelManifest readManifest(Path versionDir) {
         Path file = versionDir.resolve(ModelManifest.FILE_NAME);
         try {
