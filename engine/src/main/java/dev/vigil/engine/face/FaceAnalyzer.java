@@ -14,8 +14,9 @@ import java.util.Map;
  * batching thread calls {@link #detect} per request and {@link #describe} once for the faces
  * of every request it has gathered, so crops from many requests share one FaceRes run.
  * <p>
- * Borrows the two sessions (their owner closes them) and owns nothing native itself. Not
- * thread-safe: its {@link FaceCropper} scratch serves one thread.
+ * Borrows the two sessions (their owner closes them) and owns nothing native itself.
+ * Thread-safe: several batch workers describe faces at once, so each thread crops with its own
+ * {@link FaceCropper} scratch (the cropper itself is not thread-safe); nothing else is mutable.
  */
 public final class FaceAnalyzer {
     /** Default cap on crops per FaceRes run: 16 × 224 × 224 × 3 floats is a 9.6 MB input tensor. */
@@ -24,7 +25,8 @@ public final class FaceAnalyzer {
     private final ModelSession detector;
     private final ModelSession attributes;
     private final BlazeFaceDecoder decoder;
-    private final FaceCropper cropper;
+    /** One cropper per thread that describes faces: its scratch must never be shared. */
+    private final ThreadLocal<FaceCropper> croppers;
     private final int maxBatch;
 
     /**
@@ -42,7 +44,7 @@ public final class FaceAnalyzer {
         this.detector = detector;
         this.attributes = attributes;
         this.decoder = decoder;
-        this.cropper = new FaceCropper(attributes.manifest().input());
+        this.croppers = ThreadLocal.withInitial(() -> new FaceCropper(attributes.manifest().input()));
         this.maxBatch = maxBatch;
     }
 
@@ -75,6 +77,7 @@ public final class FaceAnalyzer {
             }
         }
         List<FaceAttributes> described = new ArrayList<>(cropBoxes.size());
+        FaceCropper cropper = croppers.get();
         for (int from = 0; from < cropBoxes.size(); from += maxBatch) {
             int start = from;
             int count = Math.min(maxBatch, cropBoxes.size() - from);
