@@ -29,7 +29,8 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * three channels do, so scores match the original runtime; a JPEG's EXIF orientation is
  * applied (OpenCV 4.10 does so unless {@code IMREAD_IGNORE_ORIENTATION} is set). libjpeg
  * decodes corrupt entropy-coded data with only a warning, so such a JPEG comes back with
- * damaged blocks rather than an error; a truncated one is refused by {@link ImageHeader}.
+ * damaged blocks rather than an error; a truncated one is refused by {@link ImageHeader}, and
+ * one whose scan data ends early (whatever trailer follows) by {@link JpegScanCheck}.
  *
  * <p>Raw images are validated against the limits and their buffer and returned as a view of
  * the caller's buffer: no copy, no decode.
@@ -115,6 +116,9 @@ public final class ImageDecoder {
         }
         ImageHeader header = ImageHeader.read(bytes, format);
         checkSize(header.width(), header.height());
+        if (header.format() == ImageFormat.JPEG) {
+            JpegScanCheck.check(bytes); // libjpeg would fill a scan that ends early with grey and say nothing
+        }
         int flags = switch (reduction(header, targetWidth, targetHeight)) {
             case 2 -> IMREAD_REDUCED_COLOR_2;
             case 4 -> IMREAD_REDUCED_COLOR_4;

@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -272,6 +273,49 @@ class ImageDecoderTest {
         noTables[TestImages.jpegSegment(jpeg, 0xDB) + 1] = (byte) 0xFE;
         assertRefused("image.bytes: JPEG data could not be decoded: corrupt or truncated after a valid 400x300 header",
                 new EncodedImage(noTables));
+    }
+
+    /**
+     * A JPEG cut short with an end-of-image marker appended passes every marker check; libjpeg
+     * then fills the missing blocks with grey and only warns. The scan walk refuses it, for
+     * baseline (with and without restart intervals, colour and grey) and progressive JPEGs,
+     * while every complete one still decodes.
+     */
+    @Test
+    void refusesAJpegWhoseScanEndsEarlyWhateverTrailerFollows() throws IOException {
+        byte[] eoi = {(byte) 0xFF, (byte) 0xD9};
+        try (Mat colour = TestImages.noise(400, 300, 3, 11); Mat grey = TestImages.noise(333, 211, 1, 12)) {
+            Map<String, byte[]> jpegs = new java.util.LinkedHashMap<>();
+            jpegs.put("baseline", encode(".jpg", colour));
+            jpegs.put("baseline 4:4:4", encode(".jpg", colour, org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_JPEG_SAMPLING_FACTOR,
+                    org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_JPEG_SAMPLING_FACTOR_444));
+            jpegs.put("grey", encode(".jpg", grey));
+            jpegs.put("restart intervals", encode(".jpg", colour, org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_JPEG_RST_INTERVAL, 3));
+            jpegs.put("progressive", encode(".jpg", colour, org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_JPEG_PROGRESSIVE, 1));
+            for (Map.Entry<String, byte[]> e : jpegs.entrySet()) {
+                byte[] whole = e.getValue();
+                try (Pixels p = decoder.decode(new EncodedImage(whole))) {
+                    assertTrue(p.width() > 0, e.getKey() + " decodes whole");
+                }
+                int scan = TestImages.jpegSegment(whole, 0xDA);
+                for (double kept : new double[] {0.1, 0.5, 0.97}) {
+                    int cut = scan + (int) ((whole.length - scan) * kept);
+                    byte[] cutWithEoi = java.nio.ByteBuffer.allocate(cut + 2).put(whole, 0, cut).put(eoi).array();
+                    InputException refused = refused(decoder, new EncodedImage(cutWithEoi));
+                    assertEquals("image.bytes", refused.field(), e.getKey());
+                    assertTrue(refused.getMessage().contains("ends early") || refused.getMessage().contains("Premature end")
+                            || refused.getMessage().contains("premature"), e.getKey() + " cut at " + kept + ": " + refused.getMessage());
+                }
+            }
+        }
+        for (String photo : new String[] {"q0003.jpg", "q0291.jpg", "q2821.jpg", "small.jpg", "wee.jpg"}) {
+            byte[] whole = Files.readAllBytes(TestImages.referencePhotos().resolve(photo));
+            decoder.decode(new EncodedImage(whole)).close();
+            int scan = TestImages.jpegSegment(whole, 0xDA);
+            int cut = scan + (whole.length - scan) / 10;
+            byte[] cutWithEoi = java.nio.ByteBuffer.allocate(cut + 2).put(whole, 0, cut).put(eoi).array();
+            assertEquals("image.bytes", refused(decoder, new EncodedImage(cutWithEoi)).field(), photo + ", 90% of its scan data gone");
+        }
     }
 
     @Test
