@@ -64,7 +64,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * pool; a request scored after close fails closed.
  */
 public final class Gate implements AutoCloseable {
-    private final PolicySet policies;
+    /** Replaced whole by {@link #replacePolicies}; each request reads it once. */
+    private volatile PolicySet policies;
     private final ImageDecoder decoder;
     private final ThreadPoolExecutor decodePool;
     private final int decodeQueueCapacity;
@@ -75,6 +76,9 @@ public final class Gate implements AutoCloseable {
     private final List<SignalProvider> providers;
     private final Duration timeout;
     private final int reducedDecodeSide;
+    private final GateAdmission admission;
+    /** Requests dropped because nobody waited for them any more, by the stage that dropped them. */
+    private final Map<String, java.util.concurrent.atomic.LongAdder> dropped = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean closed;
 
     private Gate(Builder b, PolicySet policies, Map<String, ClassifierSignals> classifiers, List<SignalProvider> providers) {
@@ -94,6 +98,7 @@ public final class Gate implements AutoCloseable {
         this.providerBySignal = Map.copyOf(bySignal);
         AtomicInteger threads = new AtomicInteger();
         this.decodeQueueCapacity = b.decodeQueueCapacity;
+        this.admission = new GateAdmission(b.memoryBudget, b.decodeQueueCapacity);
         this.decodePool = new ThreadPoolExecutor(b.decodeThreads, b.decodeThreads, 0, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(b.decodeQueueCapacity), r -> {
                     Thread t = new Thread(r, "vigil-decode-" + threads.incrementAndGet());
@@ -111,6 +116,32 @@ public final class Gate implements AutoCloseable {
     }
 
     /**
+     * Serves {@code set} from now on (SIGHUP). Requests already admitted finish under the policy
+     * they started with. Refused, with the old set serving on, when the new one reads a signal or
+     * names a classifier this gate did not load (that needs a restart).
+     *
+     * @throws GateException naming the policy and the signal or model it lacks
+     */
+    public void replacePolicies(PolicySet set) {
+        Set<String> computed = new LinkedHashSet<>(ClassifierSignals.SIGNALS);
+        computed.addAll(providerBySignal.keySet());
+        for (String name : set.names()) {
+            Policy p = set.policy(name);
+            if (p.classifier() != null && !classifiers.containsKey(p.classifier())) {
+                throw new GateException("policy " + name + ": classifier " + p.classifier() + " is not loaded (loaded: " + classifiers.keySet()
+                        + "); restart to load it");
+            }
+            for (String signal : p.signals()) {
+                if (!computed.contains(signal)) {
+                    throw new GateException("policy " + name + " reads signal " + signal + ", which this gate does not compute (computed: "
+                            + computed + "); restart to load what it needs");
+                }
+            }
+        }
+        this.policies = set;
+    }
+
+    /**
      * Requests waiting right now, per queue: {@code decode} (the decode pool's queue) and each
      * classifier model's batcher by model name. For metrics: a snapshot, cheap enough to read on
      * every scrape, stale as soon as it is returned.
@@ -123,14 +154,22 @@ public final class Gate implements AutoCloseable {
     }
 
     /**
-     * Scores one image. The future completes with a verdict, never exceptionally, except with a
-     * {@link dev.vigil.engine.policy.PolicyException} when the request names an unknown policy.
+     * Scores one image. The future completes with a verdict, or exceptionally with a
+     * {@link dev.vigil.engine.policy.PolicyException} when the request names an unknown policy,
+     * or with a retryable {@link OverloadedException} when the gate cannot take the request on
+     * (it would not finish within the deadline, or the memory budget is spent): refused before
+     * any work, never a BLOCK. Once admitted, every failure is a fail-closed verdict.
+     * <p>
+     * Cancelling the returned future (or its being answered at the deadline) withdraws the
+     * request: it is dropped before decoding, before batching and before any further signal,
+     * wherever it is by then ({@link #dropped()}).
      */
     public CompletableFuture<Verdict> score(ScoreRequest request) {
         long start = System.nanoTime();
         Policy policy;
         try {
-            policy = request.policy() == null ? policies.defaultPolicy() : policies.policy(request.policy());
+            PolicySet set = policies;
+            policy = request.policy() == null ? set.defaultPolicy() : set.policy(request.policy());
         } catch (GateException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -141,17 +180,79 @@ public final class Gate implements AutoCloseable {
         if (closed) {
             return CompletableFuture.completedFuture(attempt.verdict(null, new GateClosedException()));
         }
-        CompletableFuture<Verdict> verdict;
+        long bytes = heldBytes(request);
         try {
-            verdict = CompletableFuture.supplyAsync(() -> attempt.decode(request), decodePool)
-                    .thenCompose(ctx -> attempt.evaluate())
-                    .orTimeout(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
-                    .handle(attempt::verdict);
-        } catch (RejectedExecutionException e) {
-            verdict = CompletableFuture.completedFuture(attempt.verdict(null, new RejectedExecutionException(
-                    "decode queue full: " + decodeQueueCapacity + " images waiting (capacity: " + decodeQueueCapacity + ")")));
+            admission.admit(start, deadline, bytes);
+        } catch (OverloadedException e) {
+            return CompletableFuture.failedFuture(e);
         }
-        return verdict.whenComplete((v, e) -> attempt.release());
+        CompletableFuture<Verdict> result = new CompletableFuture<>();
+        result.whenComplete((v, e) -> attempt.answered = true);
+        CompletableFuture<RequestContext> decoded;
+        try {
+            decoded = CompletableFuture.supplyAsync(() -> attempt.decode(request), decodePool);
+        } catch (RejectedExecutionException e) {
+            admission.finished(bytes, false);
+            return CompletableFuture.failedFuture(new OverloadedException(
+                    "decode queue: " + decodeQueueCapacity + " images waiting (expected: < " + decodeQueueCapacity + ")", Duration.ofSeconds(1)));
+        }
+        decoded.thenCompose(ctx -> attempt.evaluate())
+                .orTimeout(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
+                .handle(attempt::verdict)
+                .whenComplete((v, e) -> result.complete(v));
+        // the request's memory and place are given back when its work has really ended: the
+        // answer is out and nothing started for it still reads its pixels
+        CompletableFuture.allOf(result.handle((v, e) -> null), decoded.handle((c, e) -> null))
+                .whenComplete((nothing, e) -> attempt.release(() -> {
+                    if (attempt.droppedAt != null) {
+                        dropped.computeIfAbsent(attempt.droppedAt, k -> new java.util.concurrent.atomic.LongAdder()).increment();
+                    }
+                    admission.finished(bytes, attempt.droppedAt == null);
+                }));
+        return result;
+    }
+
+    /** What a request holds while in the gate: its encoded bytes, and its pixels once decoded (estimated from the header). */
+    private static long heldBytes(ScoreRequest request) {
+        return heldBytes(request.image()) + (request.source() == null ? 0 : heldBytes(request.source()));
+    }
+
+    private static long heldBytes(ImageInput input) {
+        if (input instanceof dev.vigil.engine.image.EncodedImage e) {
+            long decoded;
+            try {
+                dev.vigil.engine.image.ImageHeader h = dev.vigil.engine.image.ImageHeader.read(e.bytes());
+                decoded = h.pixels() * Math.max(3, h.channels()) * (h.bitDepth() > 8 ? 2 : 1);
+            } catch (RuntimeException unreadable) {
+                decoded = 0; // refused when decoded, before any pixel is made
+            }
+            return e.bytes().length + decoded;
+        }
+        return ((dev.vigil.engine.image.RawImage) input).pixels().remaining();
+    }
+
+    /**
+     * Requests dropped because nobody waited for their verdict any more (cancelled, answered at
+     * the deadline, connection closed), by where: {@code decode} (before decoding),
+     * {@code batch} (taken out of a model's queue), {@code signal} (before a further signal).
+     * Counts since start; thread-safe snapshot.
+     */
+    public Map<String, Long> dropped() {
+        Map<String, Long> counts = new java.util.TreeMap<>();
+        dropped.forEach((stage, n) -> counts.put(stage, n.sum()));
+        return counts;
+    }
+
+    /** The gate's load as admission sees it. */
+    public record Load(int pending, double serviceGapMillis, long bytesHeld, long bytesLimit) {
+    }
+
+    /**
+     * Requests taken on and not finished, the measured gap between completions under load (0
+     * until measured), and the memory budget held and its limit.
+     */
+    public Load load() {
+        return new Load(admission.pending(), admission.gapMillis(), admission.budget().held(), admission.budget().limit());
     }
 
     /** One request on its way through the gate. */
@@ -160,7 +261,13 @@ public final class Gate implements AutoCloseable {
         final Policy policy;
         final long start;
         final long deadline;
-        volatile RequestContext context;
+        /** Set once the verdict is out (or the caller cancelled): what is left is dropped. */
+        volatile boolean answered;
+        /** The stage that dropped the request, or null. */
+        volatile String droppedAt;
+        /** Guarded by this. */
+        private RequestContext context;
+        private boolean released;
         volatile long decodeNanos;
         final Map<SignalProvider, CompletableFuture<SignalValues>> computed = new LinkedHashMap<>();
 
@@ -171,13 +278,49 @@ public final class Gate implements AutoCloseable {
             this.deadline = deadline;
         }
 
+        boolean withdrawn() {
+            return answered || System.nanoTime() - deadline >= 0;
+        }
+
+        private RequestWithdrawn drop(String stage) {
+            droppedAt = stage;
+            return new RequestWithdrawn(stage);
+        }
+
         RequestContext decode(ScoreRequest request) {
+            if (withdrawn()) {
+                throw drop("decode");
+            }
             long t0 = System.nanoTime();
             Pixels image = decodeForModels(request.image(), "image");
+            // an edit's source is decoded now, not when a rule first needs it: a source that cannot
+            // be decoded fails the request closed, whatever the rules would have read
+            Pixels source = null;
+            if (request.source() != null) {
+                try {
+                    source = decodeForModels(request.source(), "source");
+                } catch (RuntimeException e) {
+                    image.close();
+                    throw e;
+                }
+            }
             decodeNanos = System.nanoTime() - t0;
-            ImageInput source = request.source();
-            context = new RequestContext(id, image, deadline, source == null ? null : () -> decodeForModels(source, "source"));
-            return context;
+            Pixels decodedSource = source;
+            RequestContext ctx = new RequestContext(id, image, deadline, decodedSource == null ? null : () -> decodedSource, this::withdrawn);
+            if (decodedSource != null) {
+                ctx.source(); // owned by the context from now on, freed with the image
+            }
+            synchronized (this) {
+                if (!released) {
+                    context = ctx;
+                    return ctx;
+                }
+            }
+            image.close(); // answered while decoding: nobody will read these pixels
+            if (decodedSource != null) {
+                decodedSource.close();
+            }
+            throw drop("decode");
         }
 
         private Pixels decodeForModels(ImageInput input, String field) {
@@ -201,6 +344,10 @@ public final class Gate implements AutoCloseable {
             }
             CompletableFuture<SignalValues> values;
             synchronized (computed) {
+                if (answered && !computed.containsKey(provider)) {
+                    // the verdict is out (deadline, cancel): start nothing more for it
+                    return CompletableFuture.failedFuture(drop("signal"));
+                }
                 values = computed.computeIfAbsent(provider, p -> {
                     try {
                         return p.compute(context);
@@ -262,11 +409,35 @@ public final class Gate implements AutoCloseable {
                     List.copyOf(new LinkedHashSet<>(models)), policy.name(), policy.version(), timings);
         }
 
-        void release() {
-            RequestContext ctx = context;
-            if (ctx != null) {
-                ctx.release();
+        /**
+         * Once the answer is out: waits for every signal computation started for the request (no
+         * new one starts now), frees its pixels once nothing reads them, then runs {@code after}.
+         * Once.
+         */
+        void release(Runnable after) {
+            RequestContext ctx;
+            synchronized (this) {
+                released = true;
+                ctx = context;
             }
+            List<CompletableFuture<SignalValues>> started;
+            synchronized (computed) {
+                answered = true;
+                started = List.copyOf(computed.values());
+            }
+            CompletableFuture.allOf(started.toArray(CompletableFuture[]::new)).handle((v, e) -> {
+                for (CompletableFuture<SignalValues> f : started) {
+                    if (f.isCompletedExceptionally() && cause(f) instanceof dev.vigil.engine.batch.RequestWithdrawnException && droppedAt == null) {
+                        droppedAt = "batch";
+                    }
+                }
+                if (ctx != null) {
+                    ctx.release(after);
+                } else {
+                    after.run();
+                }
+                return null;
+            });
         }
     }
 
@@ -311,6 +482,13 @@ public final class Gate implements AutoCloseable {
         }
         String m = cause.getMessage();
         return m == null ? cause.getClass().getSimpleName() : m;
+    }
+
+    /** A request nobody waits for any more, dropped at {@code stage}. */
+    private static final class RequestWithdrawn extends GateException {
+        RequestWithdrawn(String stage) {
+            super("dropped before " + stage + ": nobody waits for this verdict any more");
+        }
     }
 
     /** A request scored after {@link #close()}. */
@@ -369,6 +547,7 @@ public final class Gate implements AutoCloseable {
         private DecodeLimits decodeLimits = DecodeLimits.defaults();
         private int decodeThreads = Runtime.getRuntime().availableProcessors();
         private int decodeQueueCapacity = 1024;
+        private MemoryBudget memoryBudget = new MemoryBudget(MemoryBudget.DEFAULT_LIMIT);
         /** Null: {@link SessionOptions#forConcurrentBatches} for the batching's concurrent batches. */
         private SessionOptions sessionOptions;
         private final Map<String, Precision> precisions = new HashMap<>();
@@ -426,6 +605,17 @@ public final class Gate implements AutoCloseable {
             }
             this.decodeThreads = threads;
             this.decodeQueueCapacity = queueCapacity;
+            return this;
+        }
+
+        /**
+         * The bytes requests may hold at once, encoded and decoded (default
+         * {@link MemoryBudget#DEFAULT_LIMIT}); share one with the server so that unfinished
+         * bodies and frames count too. Beyond it, {@link #score} refuses with
+         * {@link OverloadedException}.
+         */
+        public Builder optMemoryBudget(MemoryBudget budget) {
+            this.memoryBudget = Objects.requireNonNull(budget, "budget");
             return this;
         }
 

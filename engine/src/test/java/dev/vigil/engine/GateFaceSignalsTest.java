@@ -76,6 +76,23 @@ class GateFaceSignalsTest {
         return new EncodedImage(Files.readAllBytes(file));
     }
 
+    /**
+     * An edit whose source image cannot be decoded is not scored on the output alone: even where
+     * no rule would have read the source (a neutral photo), the verdict fails closed and says why.
+     */
+    @Test
+    void anUndecodableSourceFailsTheEditClosedAndIsReported() throws Exception {
+        byte[] source = Files.readAllBytes(TestModels.photo("astronaut.png"));
+        ScoreRequest edit = ScoreRequest.of(image(TestModels.photo("astronaut.png")))
+                .withSource(new EncodedImage(java.util.Arrays.copyOf(source, source.length / 3)));
+        Verdict v = score(edit);
+        assertEquals(Decision.BLOCK, v.decision(), v.toString());
+        assertTrue(v.failedClosed(), v.toString());
+        assertTrue(v.failures().getOrDefault("decode", "").startsWith("source."), v.failures().toString());
+        Verdict whole = score(ScoreRequest.of(image(TestModels.photo("astronaut.png"))).withSource(new EncodedImage(source)));
+        assertFalse(whole.failedClosed(), whole.toString());
+    }
+
     @Test
     void theDefaultStrictPolicyBuildsAndItsCascadeSkipsFaceModelsForANeutralPhoto() throws Exception {
         try (Gate strict = Gate.builder().optRepository(TestModels.repository()).optProtectedPeople(registry).build()) {

@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -30,8 +31,10 @@ import java.util.function.LongSupplier;
  * While every worker has a batch in the processor, new requests only queue; when one returns
  * the rules are applied again, so under load the oldest has usually waited long enough and the
  * next batch is formed at once from everything ready. Before each formation, requests whose
- * future is already done (the caller cancelled it) are dropped and requests whose deadline has
- * passed fail with {@link DeadlineExceededException}; neither reaches the processor. No worker
+ * future is already done (the caller cancelled it) are dropped, requests whose caller withdrew
+ * them (the {@code withdrawn} check of {@link #submit(Object, long, BooleanSupplier)}) fail with
+ * {@link RequestWithdrawnException}, and requests whose deadline has passed fail with
+ * {@link DeadlineExceededException}; none of them reaches the processor. No worker
  * wakes for a deadline alone, so an expired request hears of it at the next formation, at most
  * {@code maxQueueDelay} after the oldest arrived unless every worker is running a batch. A request is
  * in a batch once the batch is formed: cancelling it later does not stop it being processed.
@@ -113,13 +116,27 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
      * @throws DeadlineExceededException if the deadline has already passed
      */
     public CompletableFuture<Batched<O>> submit(I item, long deadlineNanos) {
+        return submit(item, deadlineNanos, NEVER_WITHDRAWN);
+    }
+
+    private static final BooleanSupplier NEVER_WITHDRAWN = () -> false;
+
+    /**
+     * As {@link #submit(Object, long)}, and the request is dropped at the next formation, with
+     * {@link RequestWithdrawnException}, once {@code withdrawn} says true: the caller's answer was
+     * given already, so the processor's time goes to requests someone waits for. The check runs
+     * under the batcher's lock: it must be cheap and must not block. Its future completes only
+     * after the request has left the queue, so whatever the item borrows may be freed then.
+     */
+    public CompletableFuture<Batched<O>> submit(I item, long deadlineNanos, BooleanSupplier withdrawn) {
         Objects.requireNonNull(item, "item");
+        Objects.requireNonNull(withdrawn, "withdrawn");
         long now = nanoTime.getAsLong();
         if (expired(deadlineNanos, now)) {
             throw new DeadlineExceededException(name + ": deadline passed before submit, by "
                     + (now - deadlineNanos) + " ns");
         }
-        Request<I, O> request = new Request<>(item, now, deadlineNanos, new CompletableFuture<>());
+        Request<I, O> request = new Request<>(item, now, deadlineNanos, withdrawn, new CompletableFuture<>());
         lock.lock();
         try {
             if (closed) {
@@ -273,6 +290,9 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
             Request<I, O> request = it.next();
             if (request.future.isDone()) {
                 it.remove();
+            } else if (request.withdrawn.getAsBoolean()) {
+                it.remove();
+                expired.add(request);
             } else if (expired(request.deadline, now)) {
                 it.remove();
                 expired.add(request);
@@ -297,6 +317,10 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
     /** Fails the expired, then runs the batch and answers its requests. Lock not held. */
     private void run(Formed<I, O> formed) {
         for (Request<I, O> request : formed.expired) {
+            if (request.withdrawn.getAsBoolean()) {
+                request.future.completeExceptionally(new RequestWithdrawnException(name + ": withdrawn by its caller while queued"));
+                continue;
+            }
             request.future.completeExceptionally(new DeadlineExceededException(name
                     + ": deadline passed while queued, by " + (formed.at - request.deadline)
                     + " ns after waiting " + (formed.at - request.queuedAt) + " ns"));
@@ -374,7 +398,7 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
     }
 
     private record Request<I, O>(
-            I item, long queuedAt, long deadline, CompletableFuture<Batched<O>> future) {
+            I item, long queuedAt, long deadline, BooleanSupplier withdrawn, CompletableFuture<Batched<O>> future) {
     }
 
     /** A formation's outcome: the batch to run (maybe empty) and the requests that expired. */

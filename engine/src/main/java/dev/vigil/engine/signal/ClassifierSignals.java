@@ -76,7 +76,7 @@ public final class ClassifierSignals implements SignalProvider {
 
     @Override
     public CompletableFuture<SignalValues> compute(RequestContext request) {
-        return request.track(batcher.submit(request.image(), request.deadlineNanos())).thenApply(b -> {
+        return request.track(batcher.submit(request.image(), request.deadlineNanos(), request::withdrawn)).thenApply(b -> {
             float[] p = b.value().probabilities();
             Map<String, Double> values = new LinkedHashMap<>();
             values.put("sexual", (double) p[porn] + p[hentai]);

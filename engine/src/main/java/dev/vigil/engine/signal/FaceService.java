@@ -58,22 +58,26 @@ public final class FaceService implements AutoCloseable {
         }, listener);
     }
 
-    /** Finds and describes the faces of {@code image}, which must stay open until the future completes. */
-    public CompletableFuture<Faces> analyze(Pixels image, long deadlineNanos) {
-        CompletableFuture<Batched<Timed<List<FaceBox>>>> found = submit(detections, image, deadlineNanos);
+    /**
+     * Finds and describes the faces of {@code image}, which must stay open until the future
+     * completes; dropped from either batcher's queue once {@code withdrawn} says true.
+     */
+    public CompletableFuture<Faces> analyze(Pixels image, long deadlineNanos, java.util.function.BooleanSupplier withdrawn) {
+        CompletableFuture<Batched<Timed<List<FaceBox>>>> found = submit(detections, image, deadlineNanos, withdrawn);
         return found.thenCompose(d -> {
             List<FaceBox> boxes = d.value().value();
             if (boxes.isEmpty()) {
                 return CompletableFuture.completedFuture(new Faces(List.of(), List.of(detector.id()), d.queuedNanos(), d.value().inferenceNanos()));
             }
-            return submit(descriptions, new FaceAnalyzer.ImageFaces(image, boxes), deadlineNanos).thenApply(a -> new Faces(a.value().value(),
+            return submit(descriptions, new FaceAnalyzer.ImageFaces(image, boxes), deadlineNanos, withdrawn).thenApply(a -> new Faces(a.value().value(),
                     List.of(detector.id(), attributes.id()), d.queuedNanos() + a.queuedNanos(), d.value().inferenceNanos() + a.value().inferenceNanos()));
         });
     }
 
-    private static <I, O> CompletableFuture<Batched<O>> submit(DynamicBatcher<I, O> batcher, I item, long deadline) {
+    private static <I, O> CompletableFuture<Batched<O>> submit(DynamicBatcher<I, O> batcher, I item, long deadline,
+                                                                java.util.function.BooleanSupplier withdrawn) {
         try {
-            return batcher.submit(item, deadline);
+            return batcher.submit(item, deadline, withdrawn);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }

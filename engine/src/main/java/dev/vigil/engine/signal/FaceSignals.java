@@ -52,7 +52,7 @@ public final class FaceSignals implements SignalProvider {
     }
 
     static CompletableFuture<FaceService.Faces> imageFaces(FaceService faces, RequestContext request) {
-        return request.shared(SHARED_KEY, () -> faces.analyze(request.image(), request.deadlineNanos()));
+        return request.shared(SHARED_KEY, () -> faces.analyze(request.image(), request.deadlineNanos(), request::withdrawn));
     }
 
     @Override

@@ -17,6 +17,7 @@ public final class RequestContext {
     private final Pixels image;
     private final long deadlineNanos;
     private final Supplier<Pixels> sourceDecoder;
+    private final java.util.function.BooleanSupplier withdrawn;
     private final List<CompletableFuture<?>> started = new ArrayList<>();
     private final java.util.Map<String, CompletableFuture<?>> shared = new java.util.HashMap<>();
     private CompletableFuture<Pixels> source;
@@ -27,6 +28,16 @@ public final class RequestContext {
      *                      called at most once, on the thread of the first provider that asks
      */
     public RequestContext(String requestId, Pixels image, long deadlineNanos, Supplier<Pixels> sourceDecoder) {
+        this(requestId, image, deadlineNanos, sourceDecoder, () -> false);
+    }
+
+    /**
+     * @param withdrawn true once nobody waits for this request's verdict any more (answered,
+     *                  cancelled, connection closed): batchers drop it instead of running it
+     */
+    public RequestContext(String requestId, Pixels image, long deadlineNanos, Supplier<Pixels> sourceDecoder,
+                          java.util.function.BooleanSupplier withdrawn) {
+        this.withdrawn = withdrawn;
         this.requestId = requestId;
         this.image = image;
         this.deadlineNanos = deadlineNanos;
@@ -45,6 +56,11 @@ public final class RequestContext {
     /** Deadline on the {@link System#nanoTime()} clock. */
     public long deadlineNanos() {
         return deadlineNanos;
+    }
+
+    /** Whether nobody waits for this request's verdict any more; cheap, for batchers to poll. */
+    public boolean withdrawn() {
+        return withdrawn.getAsBoolean();
     }
 
     public boolean hasSource() {
@@ -102,6 +118,11 @@ public final class RequestContext {
      * Called when the verdict is final; idempotent.
      */
     public void release() {
+        release(() -> { });
+    }
+
+    /** {@link #release()}, then {@code afterFree} once the pixels are freed (on whichever thread frees them). */
+    public void release(Runnable afterFree) {
         List<CompletableFuture<?>> pending;
         synchronized (this) {
             if (released) {
@@ -119,6 +140,7 @@ public final class RequestContext {
             if (s != null && s.isDone() && !s.isCompletedExceptionally()) {
                 s.join().close();
             }
+            afterFree.run();
             return null;
         });
     }

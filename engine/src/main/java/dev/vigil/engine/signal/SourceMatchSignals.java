@@ -40,7 +40,7 @@ public final class SourceMatchSignals implements SignalProvider {
         }
         CompletableFuture<FaceService.Faces> output = FaceSignals.imageFaces(faces, request);
         CompletableFuture<FaceService.Faces> source = request.shared("faces:source",
-                () -> request.source().thenCompose(pixels -> faces.analyze(pixels, request.deadlineNanos())));
+                () -> request.source().thenCompose(pixels -> faces.analyze(pixels, request.deadlineNanos(), request::withdrawn)));
         return output.thenCombine(source, (out, src) -> {
             List<String> findings = new ArrayList<>();
             double best = 0;
