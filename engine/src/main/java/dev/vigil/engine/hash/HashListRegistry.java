@@ -35,6 +35,16 @@ import java.util.regex.Pattern;
  * is being read is read again at the next poll. While a list reloads its old and new
  * indexes are both in memory (about 100 bytes an entry each, see {@link PdqIndex}).
  *
+ * <p>With a folder ({@link Builder#optFolder}), every list file in it is loaded, and a list
+ * file created there later is picked up at the next poll or {@link #refresh()} (SIGHUP).
+ *
+ * <p>A reload that would leave a list empty, or shrink it by more than {@code maxShrink} of
+ * its entries, is not made unless the operator accepted exactly that file
+ * ({@link HashListFolder#accept}, {@code vigil hashes accept}): an image the list blocked must
+ * not be let through because a list was truncated or emptied by mistake. The list as it was
+ * keeps serving, a warning is logged, {@link #refusedReloads()} counts it and
+ * {@link #status()} shows why.
+ *
  * <p>Thread-safe. The owner closes it, which stops the polling thread; matching after that
  * throws.
  */
@@ -46,7 +56,9 @@ public final class HashListRegistry implements AutoCloseable {
     public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(5);
     public static final int DEFAULT_MAX_MATCHES = 16;
 
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    /** Share of its entries a list may lose in one reload without the operator's acceptance. */
+    public static final double DEFAULT_MAX_SHRINK = 0.5;
+    private static final Pattern NAME = HashListFolder.NAME;
     private static final System.Logger LOG = System.getLogger(HashListRegistry.class.getName());
 
     /** One loaded list; immutable. */
@@ -66,7 +78,11 @@ public final class HashListRegistry implements AutoCloseable {
     public record ListStatus(String name, Path file, int entries, Instant loadedAt, String lastError, Instant lastErrorAt) {
     }
 
-    private final Map<String, Path> files;
+    /** The lists' files, replaced whole when a folder's new list is found; guarded by reloadLock for writes. */
+    private volatile Map<String, Path> files;
+    private final Path folder;
+    private final double maxShrink;
+    private final java.util.concurrent.atomic.AtomicLong refusedReloads = new java.util.concurrent.atomic.AtomicLong();
     private final int maxDistance;
     private final int minQuality;
     private final int maxMatches;
@@ -79,7 +95,15 @@ public final class HashListRegistry implements AutoCloseable {
     private volatile boolean closed;
 
     private HashListRegistry(Builder builder) {
-        this.files = Collections.unmodifiableMap(new LinkedHashMap<>(builder.files));
+        Map<String, Path> declared = new LinkedHashMap<>(builder.files);
+        this.folder = builder.folder;
+        if (folder != null) {
+            for (Path file : HashListFolder.lists(folder)) {
+                declared.putIfAbsent(HashListFolder.name(file), file);
+            }
+        }
+        this.files = Collections.unmodifiableMap(declared);
+        this.maxShrink = builder.maxShrink;
         this.maxDistance = builder.maxDistance;
         this.minQuality = builder.minQuality;
         this.maxMatches = builder.maxMatches;
@@ -156,12 +180,52 @@ public final class HashListRegistry implements AutoCloseable {
      */
     public boolean refresh() {
         synchronized (reloadLock) {
-            boolean replaced = false;
+            boolean replaced = discover();
             for (Map.Entry<String, Path> list : files.entrySet()) {
                 replaced |= refresh(list.getKey(), list.getValue());
             }
             return replaced;
         }
+    }
+
+    /** Loads the folder's lists that appeared since the last look. Lock held. */
+    private boolean discover() {
+        if (folder == null) {
+            return false;
+        }
+        boolean added = false;
+        for (Path file : HashListFolder.lists(folder)) {
+            String name = HashListFolder.name(file);
+            if (files.containsKey(name)) {
+                continue;
+            }
+            FileStamp before = stamp(file);
+            PdqIndex index;
+            try {
+                index = HashListReader.read(file);
+            } catch (HashListException e) {
+                Failure failed = failures.get(name);
+                if (failed == null || !failed.stamp().equals(before)) {
+                    fail(name, before, e.getMessage() + "; the new list is not loaded");
+                }
+                continue;
+            }
+            Map<String, Path> nextFiles = new LinkedHashMap<>(files);
+            nextFiles.put(name, file);
+            files = Collections.unmodifiableMap(nextFiles);
+            Map<String, Loaded> next = new LinkedHashMap<>(lists);
+            next.put(name, new Loaded(name, file, index, before, Instant.now()));
+            lists = Collections.unmodifiableMap(next);
+            failures.remove(name);
+            LOG.log(System.Logger.Level.INFO, "hash list {0} found in {1}: {2} entries", name, folder, index.size());
+            added = true;
+        }
+        return added;
+    }
+
+    /** Reloads refused because a list would have shrunk too far without the operator's acceptance. Since start. */
+    public long refusedReloads() {
+        return refusedReloads.get();
     }
 
     /** Each list as loaded now, with the last reload error if its file has not changed since. */
@@ -231,12 +295,28 @@ public final class HashListRegistry implements AutoCloseable {
         if (!before.equals(stamp(file))) {
             return false;
         }
+        int had = current.index().size();
+        if (had > 0 && (index.size() == 0 || had - index.size() > had * maxShrink) && !acceptedShrink(name, file)) {
+            refusedReloads.incrementAndGet();
+            fail(name, before, String.format(java.util.Locale.ROOT, "%s: %d entries, down from %d (expected: at most %.0f%% fewer, or the"
+                    + " operator's acceptance: vigil hashes accept --list %s); keeping the %d entries loaded %s", file, index.size(), had,
+                    maxShrink * 100, name, had, current.loadedAt()));
+            return false;
+        }
         Map<String, Loaded> next = new LinkedHashMap<>(lists);
         next.put(name, new Loaded(name, file, index, before, Instant.now()));
         lists = Collections.unmodifiableMap(next);
         failures.remove(name);
         LOG.log(System.Logger.Level.INFO, "hash list {0} reloaded from {1}: {2} entries", name, file, index.size());
         return true;
+    }
+
+    private static boolean acceptedShrink(String name, Path file) {
+        try {
+            return HashListFolder.accepted(file.getParent(), name, HashListFolder.sha256(Files.readAllBytes(file)));
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private void fail(String name, FileStamp stamp, String message) {
@@ -263,16 +343,37 @@ public final class HashListRegistry implements AutoCloseable {
         private int minQuality = DEFAULT_MIN_QUALITY;
         private int maxMatches = DEFAULT_MAX_MATCHES;
         private Duration pollInterval = DEFAULT_POLL_INTERVAL;
+        private Path folder;
+        private double maxShrink = DEFAULT_MAX_SHRINK;
 
         private Builder() {
+        }
+
+        /**
+         * Loads every list file of {@code dir} ({@link HashListFolder#lists}) and picks up lists
+         * created there later (default: none, only {@link #addList}).
+         */
+        public Builder optFolder(Path dir) {
+            this.folder = Objects.requireNonNull(dir, "dir");
+            return this;
+        }
+
+        /**
+         * Largest share of its entries a list may lose in one reload (0-1; default
+         * {@value #DEFAULT_MAX_SHRINK}); more, or down to none, needs the operator's acceptance.
+         */
+        public Builder optMaxShrink(double share) {
+            if (!(share >= 0 && share <= 1)) {
+                throw new IllegalArgumentException("maxShrink: " + share + " (expected: 0..1)");
+            }
+            this.maxShrink = share;
+            return this;
         }
 
         /** Adds a list: a name (letters, digits, {@code . _ -}; up to 64) and its file. */
         public Builder addList(String name, Path file) {
             Objects.requireNonNull(file, "file");
-            if (name == null || !NAME.matcher(name).matches()) {
-                throw new IllegalArgumentException("list name: \"" + name + "\" (expected: " + NAME.pattern() + ")");
-            }
+            HashListFolder.checkName(name);
             if (files.putIfAbsent(name, file) != null) {
                 throw new IllegalArgumentException("list name: \"" + name + "\" (expected: unique; already " + files.get(name) + ")");
             }

@@ -10,14 +10,12 @@ import dev.vigil.models.repository.ModelManifest;
 import dev.vigil.models.repository.ModelRepository;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * What several commands share: where things live (model repository, hash lists, protected
@@ -41,31 +39,12 @@ final class CliSupport {
     }
 
     /**
-     * Every list file in {@code dir}, matched within {@code maxDistance} bits; each is watched and
-     * reloaded when it changes (a file added later needs a restart).
+     * Every list file in {@code dir}, matched within {@code maxDistance} bits; each is reloaded
+     * when it changes, lists created in the folder later are picked up, and a list that would
+     * shrink by more than {@code maxShrink} of its entries keeps its last good version.
      */
-    static HashListRegistry hashLists(Path dir, int maxDistance) {
-        HashListRegistry.Builder builder = HashListRegistry.builder().optMaxDistance(maxDistance);
-        for (Path file : listFiles(dir)) {
-            builder.addList(listName(file), file);
-        }
-        return builder.build();
-    }
-
-    static List<Path> listFiles(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(f -> f.getFileName().toString().matches("[A-Za-z0-9._-]+\\.(tsv|csv|txt)")).sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(dir + ": cannot list hash lists", e);
-        }
-    }
-
-    static String listName(Path file) {
-        String name = file.getFileName().toString();
-        return name.substring(0, name.lastIndexOf('.'));
+    static HashListRegistry hashLists(Path dir, int maxDistance, double maxShrink) {
+        return HashListRegistry.builder().optMaxDistance(maxDistance).optMaxShrink(maxShrink).optFolder(dir).build();
     }
 
     static ProtectedPeople protectedPeople(Path file) {

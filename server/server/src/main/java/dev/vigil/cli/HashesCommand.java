@@ -1,5 +1,6 @@
 package dev.vigil.cli;
 
+import dev.vigil.engine.hash.HashListFolder;
 import dev.vigil.engine.hash.HashListReader;
 import dev.vigil.engine.hash.PdqHasher;
 import dev.vigil.engine.hash.PdqIndex;
@@ -12,15 +13,12 @@ import dev.vigil.models.VigilPaths;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -30,16 +28,15 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code vigil hashes ...}: the hash lists {@code vigil serve} blocks on. A list is a file
- * {@code <dir>/NAME.tsv} of PDQ hashes (hex, optional label). Every change rewrites the file
- * aside and renames it into place, so a running server's reload sees the old or the new list,
- * never half of one.
+ * {@code <dir>/NAME.tsv} of PDQ hashes (hex, optional label). Every change goes through
+ * {@link HashListFolder}: the folder's lock (concurrent writers, in any process, queue), a
+ * temporary file fsynced and renamed into place, so a running server's reload sees the old or
+ * the new list, never half of one, and no writer's hashes are lost.
  */
 @Command(name = "hashes", mixinStandardHelpOptions = true,
         description = "Manage PDQ hash lists: add images, import hash files, list what is loaded.",
-        subcommands = {HashesCommand.Add.class, HashesCommand.Import.class, HashesCommand.ListLists.class})
+        subcommands = {HashesCommand.Add.class, HashesCommand.Import.class, HashesCommand.Accept.class, HashesCommand.ListLists.class})
 public final class HashesCommand {
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
-
     @Spec
     CommandSpec spec;
 
@@ -51,30 +48,9 @@ public final class HashesCommand {
         return dir != null ? dir : CliSupport.hashListsDir(VigilPaths.resolve(null, null));
     }
 
-    Path listFile(String name) {
-        if (!NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("list: '" + name + "' (expected: 1 to 64 of letters, digits, '.', '_', '-')");
-        }
-        return dir().resolve(name + ".tsv");
-    }
-
-    /** Appends lines to a list, checking the result parses, then renames it into place. */
-    void append(Path file, List<String> lines) throws IOException {
-        Files.createDirectories(file.getParent());
-        Path tmp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
-        try {
-            List<String> all = new ArrayList<>(Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of());
-            all.addAll(lines);
-            Files.write(tmp, all, StandardCharsets.UTF_8);
-            HashListReader.read(tmp); // refuses a malformed result before it replaces the list
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+    /** Adds lines to list {@code name} under the folder's lock; returns the list's file. */
+    Path append(String name, List<String> lines) throws IOException {
+        return HashListFolder.append(dir(), name, lines);
     }
 
     @Command(name = "add", mixinStandardHelpOptions = true, description = "Hash images and add them to a list (images of PDQ quality under 50 are refused).")
@@ -107,8 +83,8 @@ public final class HashesCommand {
                 String text = (label != null ? label : image.getFileName().toString()).replace('\t', ' ').replace('\n', ' ');
                 lines.add(r.hash().toHex() + "\t" + text);
             }
-            Path file = hashes.listFile(list);
-            hashes.append(file, lines);
+            HashListFolder.checkName(list); // before any image is read
+            Path file = hashes.append(list, lines);
             hashes.spec.commandLine().getOut().printf(Locale.ROOT, "added %d hash(es) to %s (%s)%n", lines.size(), list, file);
             return 0;
         }
@@ -127,10 +103,29 @@ public final class HashesCommand {
 
         @Override
         public Integer call() throws IOException {
+            HashListFolder.checkName(list);
             PdqIndex checked = HashListReader.read(file); // a malformed line fails with file:line and nothing is added
-            Path target = hashes.listFile(list);
-            hashes.append(target, Files.readAllLines(file, StandardCharsets.UTF_8));
+            Path target = hashes.append(list, Files.readAllLines(file, StandardCharsets.UTF_8));
             hashes.spec.commandLine().getOut().printf(Locale.ROOT, "imported %d hash(es) from %s into %s (%s)%n", checked.size(), file, list, target);
+            return 0;
+        }
+    }
+
+    @Command(name = "accept", mixinStandardHelpOptions = true,
+            description = {"Let a running server load a list as it is now although it shrank by more than the allowed share, or to nothing.",
+                    "Without this a server keeps the last good version of a list that lost more than half its entries (serve --hash-max-shrink)."})
+    static final class Accept implements Callable<Integer> {
+        @ParentCommand
+        HashesCommand hashes;
+
+        @Option(names = "--list", required = true, paramLabel = "NAME", description = "The list whose current contents to accept.")
+        String list;
+
+        @Override
+        public Integer call() throws IOException {
+            String digest = HashListFolder.accept(hashes.dir(), list);
+            hashes.spec.commandLine().getOut().printf(Locale.ROOT, "accepted %s as it is now (sha256 %s); a running server loads it at its next"
+                    + " check or SIGHUP%n", list, digest);
             return 0;
         }
     }
@@ -144,12 +139,12 @@ public final class HashesCommand {
         public Integer call() {
             PrintWriter out = hashes.spec.commandLine().getOut();
             out.println("hash lists: " + hashes.dir());
-            List<Path> files = CliSupport.listFiles(hashes.dir());
+            List<Path> files = HashListFolder.lists(hashes.dir());
             if (files.isEmpty()) {
                 out.println("(none; ./vigil hashes add --list NAME IMAGE... or ./vigil hashes import --list NAME FILE)");
             }
             for (Path f : files) {
-                out.printf(Locale.ROOT, "%-24s %8d hash(es)  %s%n", CliSupport.listName(f), HashListReader.read(f).size(), f);
+                out.printf(Locale.ROOT, "%-24s %8d hash(es)  %s%n", HashListFolder.name(f), HashListReader.read(f).size(), f);
             }
             return 0;
         }
