@@ -3,7 +3,6 @@ package dev.vigil.bench.load;
 import dev.vigil.bench.BenchGates;
 import dev.vigil.engine.Gate;
 import dev.vigil.server.VigilServer;
-import dev.vigil.server.http.HttpOptions;
 import dev.vigil.server.http.HttpServer;
 import dev.vigil.server.metrics.VigilMetrics;
 import java.io.IOException;
@@ -62,7 +61,7 @@ public final class InProcessServer implements AutoCloseable {
                     .optTcp(loopback, 0)
                     .optUnixSocket(folder.resolve("vigil.sock"))
                     .build().start();
-            http = HttpServer.start(gate, metrics, new InetSocketAddress(loopback, 0), HttpOptions.defaults());
+            http = HttpServer.start(gate, metrics, new InetSocketAddress(loopback, 0), server.frontDoor());
             http.readiness().get(READY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             return new InProcessServer(gate, server, http, folder, metrics);
         } catch (InterruptedException e) {

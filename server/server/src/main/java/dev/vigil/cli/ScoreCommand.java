@@ -2,6 +2,9 @@ package dev.vigil.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vigil.engine.Decision;
+import dev.vigil.protocol.ErrorCode;
+import dev.vigil.server.Failures;
+import dev.vigil.server.VerdictJson;
 import dev.vigil.engine.Gate;
 import dev.vigil.engine.ScoreRequest;
 import dev.vigil.engine.Verdict;
@@ -89,7 +92,7 @@ public final class ScoreCommand implements Callable<Integer> {
         EncodedImage sourceImage = source == null ? null : new EncodedImage(Files.readAllBytes(source));
         int worst = 0;
         try (Gate gate = Gate.builder().optRepository(models).optPolicies(set).optWarmUp(false)
-                .optHashLists(CliSupport.hashLists(hashListsDir != null ? hashListsDir : CliSupport.hashListsDir(paths), hashDistance))
+                .optHashLists(CliSupport.hashLists(hashListsDir != null ? hashListsDir : CliSupport.hashListsDir(paths), hashDistance, 1.0))
                 .optProtectedPeople(CliSupport.protectedPeople(protectedPeople != null ? protectedPeople : CliSupport.protectedPeopleFile(paths)))
                 .optTimeout(timeout).build()) {
             Deque<Pending> window = new ArrayDeque<>();
@@ -121,47 +124,30 @@ public final class ScoreCommand implements Callable<Integer> {
         return new Pending(file, gate.score(request), null);
     }
 
-    /** Prints one line; returns this input's exit status (0 allowed, 1 reviewed/blocked, 2 not scored). */
+    /**
+     * Prints one line; returns this input's exit status (0 allowed, 1 reviewed/blocked, 2 not
+     * scored). With --json the line is the verdict as HTTP and the binary protocol give it
+     * ({@link VerdictJson}, request_id the file's path), or an error object whose code comes from
+     * the same mapping ({@link Failures}).
+     */
     private int print(Pending p, PrintWriter out) {
         if (p.readError() != null) {
-            return error(out, p.file(), "UNREADABLE", p.readError());
+            return error(out, p.file(), new IllegalArgumentException("file: " + p.readError()));
         }
-        Verdict v = p.verdict().join();
-        if (v.failedClosed()) {
-            String stage = v.failures().keySet().stream().reduce((a, b) -> b).orElse("error");
-            String code = switch (stage) {
-                case "decode" -> "INVALID_IMAGE";
-                case "timeout" -> "TIMEOUT";
-                case "overloaded" -> "OVERLOADED";
-                default -> "NOT_SCORED";
-            };
-            return error(out, p.file(), code, v.reason());
+        Verdict v;
+        try {
+            v = p.verdict().join();
+        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+            return error(out, p.file(), e);
         }
         if (json) {
-            ObjectNode line = CliSupport.JSON.createObjectNode();
-            line.put("path", p.file().toString());
-            line.put("decision", v.decision().name());
-            line.put("rule", v.rule());
-            line.put("reason", v.reason());
-            ObjectNode signals = line.putObject("signals");
-            ObjectNode classes = line.putObject("classes");
-            v.signals().forEach((k, value) -> {
-                if (k.startsWith("classifier.")) {
-                    classes.put(k.substring("classifier.".length()), value);
-                } else {
-                    signals.put(k, value);
-                }
-            });
-            line.putPOJO("findings", v.findings());
-            line.putPOJO("models", v.models());
-            line.put("policy", v.policy());
-            line.put("policy_version", v.policyVersion());
-            line.put("total_ms", v.timings().totalMicros() / 1000.0);
-            out.println(line);
+            out.println(new String(VerdictJson.toJson(v), java.nio.charset.StandardCharsets.UTF_8));
         } else {
             StringBuilder s = new StringBuilder();
             s.append(p.file()).append(": ").append(v.decision());
-            if (!"default".equals(v.rule())) {
+            if (v.failedClosed()) {
+                s.append(" (not scored, failed closed: ").append(v.reason()).append(')');
+            } else if (!"default".equals(v.rule())) {
                 s.append(" (").append(v.rule()).append(": ").append(v.reason()).append(')');
             }
             for (Map.Entry<String, Double> e : v.signals().entrySet()) {
@@ -171,14 +157,20 @@ public final class ScoreCommand implements Callable<Integer> {
             }
             out.println(s);
         }
+        if (v.failedClosed()) {
+            return 2;
+        }
         return v.decision() == Decision.ALLOW ? 0 : 1;
     }
 
-    private int error(PrintWriter out, Path file, String code, String message) {
+    private int error(PrintWriter out, Path file, Throwable failure) {
+        ErrorCode code = Failures.code(failure);
+        String message = Failures.message(failure, "scoring " + file);
         if (json) {
             ObjectNode line = CliSupport.JSON.createObjectNode();
-            line.put("path", file.toString());
-            line.putObject("error").put("code", code).put("message", message);
+            line.put("request_id", file.toString());
+            ObjectNode error = line.putObject("error");
+            error.put("code", code.name()).put("message", message).put("retryable", code.retryable());
             out.println(line);
         } else {
             out.println(file + ": ERROR " + code + ": " + message);

@@ -13,7 +13,11 @@ import dev.vigil.engine.model.SessionOptions;
 import dev.vigil.engine.policy.PolicySet;
 import dev.vigil.models.VigilPaths;
 import dev.vigil.models.repository.ModelRepository;
-import dev.vigil.server.http.HttpOptions;
+import dev.vigil.engine.MemoryBudget;
+import dev.vigil.engine.face.ProtectedPeople;
+import dev.vigil.engine.hash.HashListRegistry;
+import dev.vigil.server.FrontDoor;
+import dev.vigil.server.ListenerPolicy;
 import dev.vigil.server.http.HttpServer;
 import dev.vigil.server.metrics.VigilMetrics;
 import java.net.InetSocketAddress;
@@ -95,6 +99,24 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Most requests in flight on one connection, announced in HELLO_OK; beyond it, OVERLOADED and reads pause (default: ${DEFAULT-VALUE}).")
     int maxInFlightPerConnection;
 
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "" + ListenerPolicy.DEFAULT_MAX_CONNECTIONS,
+            description = "Most open connections over every listener (binary and HTTP); one more is answered OVERLOADED (HTTP 503) and closed (default: ${DEFAULT-VALUE}).")
+    int maxConnections;
+
+    @Option(names = "--memory-budget", paramLabel = "BYTES", defaultValue = "" + MemoryBudget.DEFAULT_LIMIT,
+            description = "Bytes requests may hold at once in every state: unfinished bodies and frames, queued images, decoded pixels;"
+                    + " beyond it new work is refused with a retryable OVERLOADED (HTTP 503) (default: ${DEFAULT-VALUE}).")
+    long memoryBudget;
+
+    @Option(names = "--request-read-timeout", paramLabel = "DURATION", defaultValue = "30s", converter = DurationConverter.class,
+            description = "A request (HTTP headers and body, a binary frame, the HELLO from connecting) must arrive within this long of its first byte;"
+                    + " slower senders are closed (default: ${DEFAULT-VALUE}).")
+    Duration requestReadTimeout;
+
+    @Option(names = "--allow-unauthenticated",
+            description = "Allow binding a non-loopback address (--bind) without a token; logged as a warning. Without it, such a start is refused.")
+    boolean allowUnauthenticated;
+
     @Option(names = "--max-frame", paramLabel = "BYTES", defaultValue = "" + FrameLayout.DEFAULT_MAX_FRAME,
             description = "Largest frame accepted (its length field); a larger one is refused from its header and the connection closed (default: ${DEFAULT-VALUE}).")
     int maxFrame;
@@ -130,10 +152,11 @@ public final class ServeCommand implements Callable<Integer> {
     Path tlsClientCa;
 
     @Option(names = "--token", paramLabel = "TOKEN",
-            description = "Require this token in every HELLO (visible to other local users in the process list: prefer --token-file).")
+            description = "Require this token on every listener: in every HELLO, and as 'Authorization: Bearer TOKEN' on HTTP (all but /healthz and /readyz);"
+                    + " visible to other local users in the process list: prefer --token-file.")
     String token;
 
-    @Option(names = "--token-file", paramLabel = "FILE", description = "Require the token in this file (first line) in every HELLO.")
+    @Option(names = "--token-file", paramLabel = "FILE", description = "Require the token in this file (first line) on every listener, as --token.")
     Path tokenFile;
 
     @Option(names = "--policies", paramLabel = "FILE",
@@ -141,14 +164,20 @@ public final class ServeCommand implements Callable<Integer> {
     Path policies;
 
     @Option(names = "--hash-lists", paramLabel = "DIR",
-            description = "Folder of PDQ hash lists (NAME.tsv/.csv/.txt; ./vigil hashes manages them); an edited list is reloaded "
-                    + "without a restart (default: <cache>/hash-lists).")
+            description = "Folder of PDQ hash lists (NAME.tsv/.csv/.txt; ./vigil hashes manages them); an edited list is reloaded, and a new one"
+                    + " picked up, without a restart (within 5 s, or at once on SIGHUP) (default: <cache>/hash-lists).")
     Path hashListsDir;
 
     @Option(names = "--hash-distance", paramLabel = "BITS", defaultValue = "31",
             description = "Largest Hamming distance between an image's PDQ hash (or one of its 8 rotations/flips) and a listed hash "
                     + "that counts as a match (default: ${DEFAULT-VALUE}).")
     int hashDistance;
+
+    @Option(names = "--hash-max-shrink", paramLabel = "SHARE", defaultValue = "" + HashListRegistry.DEFAULT_MAX_SHRINK,
+            description = {"Largest share of its entries a hash list may lose in one reload (0-1, default: ${DEFAULT-VALUE}).",
+                    "A list emptied or shrunk further keeps its last good version, with a warning and vigil_hash_list_reloads_refused_total,"
+                            + " until ./vigil hashes accept --list NAME."})
+    double hashMaxShrink;
 
     @Option(names = "--protected-people", paramLabel = "FILE",
             description = "The protected-people registry (./vigil people manages it; default: <cache>/protected-people.json).")
@@ -206,12 +235,27 @@ public final class ServeCommand implements Callable<Integer> {
         ServeCommand effective = config == null ? this : withConfig();
         Running running = effective.start();
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        // SIGTERM and SIGINT stop gracefully and exit 0 after a clean drain; SIGHUP reloads
+        Signals.onStop(signal -> {
+            running.log.printf(Locale.ROOT, "vigil: SIG%s: stopping%n", signal);
             running.stop();
             stopped.countDown();
-        }, "vigil-shutdown"));
+        });
+        Signals.onReload(() -> running.reload());
+        // a stop by other means (System.exit, the JVM shutting down) still drains
+        Thread hook = new Thread(() -> {
+            if (stopped.getCount() > 0) {
+                running.stop();
+            }
+        }, "vigil-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
         stopped.await();
-        return 0;
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // already running: it finds the work done
+        }
+        return running.cleanDrain ? 0 : 1;
     }
 
     /** This command's options with {@code --config}'s keys filling in those not given on the command line. */
@@ -265,29 +309,71 @@ public final class ServeCommand implements Callable<Integer> {
         return args;
     }
 
-    /** What {@link #start()} started: stopped together, server first. */
+    /** What {@link #start()} started: stopped together, listeners first. */
     static final class Running {
         final VigilServer server;
         final HttpServer http;
         final Gate gate;
         final PrintWriter log;
+        final Runnable reloader;
+        volatile boolean cleanDrain = true;
+        private boolean stopped;
 
-        Running(VigilServer server, HttpServer http, Gate gate, PrintWriter log) {
+        Running(VigilServer server, HttpServer http, Gate gate, PrintWriter log, Runnable reloader) {
             this.server = server;
             this.http = http;
             this.gate = gate;
             this.log = log;
+            this.reloader = reloader;
         }
 
-        void stop() {
+        /**
+         * PROTOCOL.md's order: every listener closes first (no new connection anywhere), then
+         * GOAWAY on every binary connection and 503 SHUTTING_DOWN for new HTTP requests, then the
+         * work in flight drains within the grace, on both at once; then the gate closes.
+         */
+        synchronized void stop() {
+            if (stopped) {
+                return;
+            }
+            stopped = true;
             long t0 = System.nanoTime();
-            log.printf(Locale.ROOT, "vigil: stopping: GOAWAY to %d connection(s), %d request(s) in flight%n", server.connections(), server.inFlight());
+            server.frontDoor().startStopping();
+            server.closeListeners();
             if (http != null) {
-                http.close();
+                http.closeListener();
+            }
+            int inFlight = server.inFlight();
+            log.printf(Locale.ROOT, "vigil: stopping: listeners closed; GOAWAY to %d connection(s), %d request(s) in flight%n",
+                    server.connections(), inFlight);
+            Thread httpDrain = null;
+            if (http != null) {
+                httpDrain = new Thread(http::close, "vigil-http-drain");
+                httpDrain.start();
             }
             server.stop();
+            if (httpDrain != null) {
+                try {
+                    httpDrain.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            cleanDrain = server.inFlight() == 0;
             gate.close();
-            log.printf(Locale.ROOT, "vigil: stopped in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+            log.printf(Locale.ROOT, "vigil: stopped in %.1f s (%s)%n", (System.nanoTime() - t0) / 1e9,
+                    cleanDrain ? "every request answered" : server.inFlight() + " request(s) cut off after the shutdown grace");
+            log.flush();
+        }
+
+        /** SIGHUP: hash lists, policies and the protected-people registry read again. */
+        void reload() {
+            try {
+                reloader.run();
+            } catch (RuntimeException e) {
+                log.printf(Locale.ROOT, "vigil: reload failed, serving on with what was loaded: %s%n", e.getMessage());
+                log.flush();
+            }
         }
     }
 
@@ -299,23 +385,36 @@ public final class ServeCommand implements Callable<Integer> {
         TlsConfig tls = tls();
         String requiredToken = requiredToken();
         Transport chosen = transport();
+        ListenerPolicy.Builder rules = ListenerPolicy.builder()
+                .token(requiredToken)
+                .allowUnauthenticated(allowUnauthenticated)
+                .tls(tls)
+                .maxConnections(maxConnections)
+                .maxInFlight(maxInFlight)
+                .maxInFlightPerConnection(maxInFlightPerConnection)
+                .maxImageBytes(maxImageBytes)
+                .maxFrame(maxFrame)
+                .memoryBudget(memoryBudget)
+                .defaultTimeout(timeout)
+                .maxTimeout(maxTimeout)
+                .idleTimeout(idleTimeout)
+                .requestReadTimeout(requestReadTimeout)
+                .shutdownGrace(shutdownGrace);
+        if (ioThreads != null) {
+            rules.ioThreads(ioThreads);
+        }
+        ListenerPolicy policy = rules.build();
+        if (policy.checkExposure(address, "bind")) {
+            log.printf(Locale.ROOT, "vigil: WARNING: serving %s without a token (--allow-unauthenticated): anyone who reaches this address can score%n",
+                    address.getHostAddress());
+        }
+        MemoryBudget budget = new MemoryBudget(policy.memoryBudget());
+        FrontDoor frontDoor = new FrontDoor(policy, budget);
         VigilServer.Builder options = VigilServer.builder()
                 .optTcp(address, port)
                 .optUnixSocket(socket)
                 .optTransport(chosen)
-                .optMaxInFlight(maxInFlight)
-                .optMaxInFlightPerConnection(maxInFlightPerConnection)
-                .optMaxFrame(maxFrame)
-                .optMaxImageBytes(maxImageBytes)
-                .optIdleTimeout(idleTimeout)
-                .optShutdownGrace(shutdownGrace)
-                .optDefaultTimeout(timeout)
-                .optMaxTimeout(maxTimeout)
-                .optTls(tls)
-                .optToken(requiredToken);
-        if (ioThreads != null) {
-            options.optIoThreads(ioThreads);
-        }
+                .optFrontDoor(frontDoor);
         int cores = Runtime.getRuntime().availableProcessors();
         int batchesAtOnce = concurrentBatches != null ? concurrentBatches : BatchingConfig.defaultConcurrentBatches(cores);
         BatchingConfig batching = new BatchingConfig(maxBatch, maxQueueDelay, queueCapacity, BatchingConfig.DEFAULT_CLOSE_TIMEOUT, batchesAtOnce);
@@ -330,6 +429,7 @@ public final class ServeCommand implements Callable<Integer> {
                         EnumSet.allOf(ImageFormat.class)))
                 .optDecodeThreads(decodeThreads != null ? decodeThreads : cores, decodeQueue)
                 .optSessionOptions(threads)
+                .optMemoryBudget(budget)
                 .optTimeout(timeout);
         bf16Models.forEach(model -> gateOptions.optPrecision(model, Precision.BF16));
 
@@ -344,7 +444,7 @@ public final class ServeCommand implements Callable<Integer> {
             CliSupport.importMissingDefaults(paths, models, log);
         }
         Path lists = hashListsDir != null ? hashListsDir : CliSupport.hashListsDir(paths);
-        var hashLists = CliSupport.hashLists(lists, hashDistance);
+        var hashLists = CliSupport.hashLists(lists, hashDistance, hashMaxShrink);
         gateOptions.optHashLists(hashLists);
         Path people = protectedPeopleFile != null ? protectedPeopleFile : CliSupport.protectedPeopleFile(paths);
         var registry = CliSupport.protectedPeople(people);
@@ -370,9 +470,7 @@ public final class ServeCommand implements Callable<Integer> {
         HttpServer http = null;
         if (httpPort >= 0) {
             try {
-                http = HttpServer.start(gate, metrics, new InetSocketAddress(address, httpPort),
-                        HttpOptions.forLimits(new DecodeLimits(maxImageBytes, DecodeLimits.DEFAULT_MAX_PIXELS, DecodeLimits.DEFAULT_MAX_SIDE,
-                                EnumSet.allOf(ImageFormat.class))));
+                http = HttpServer.start(gate, metrics, new InetSocketAddress(address, httpPort), frontDoor);
             } catch (RuntimeException e) {
                 server.stop();
                 gate.close();
@@ -380,7 +478,7 @@ public final class ServeCommand implements Callable<Integer> {
             }
         }
         String security = (tls == null ? "plain" : tls.clientCa() != null ? "TLS, client certificates required" : "TLS")
-                + (requiredToken != null ? ", token required" : "");
+                + (requiredToken != null ? ", token required" : ", no token");
         if (server.tcpAddress() != null) {
             log.printf(Locale.ROOT, "vigil: listening on tcp %s:%d (%s, %s)%n", server.tcpAddress().getAddress().getHostAddress(),
                     server.tcpAddress().getPort(), server.transport().name().toLowerCase(Locale.ROOT), security);
@@ -389,12 +487,30 @@ public final class ServeCommand implements Callable<Integer> {
             log.printf(Locale.ROOT, "vigil: listening on unix %s (%s, %s)%n", server.unixSocket(), server.transport().name().toLowerCase(Locale.ROOT), security);
         }
         if (http != null) {
-            log.printf(Locale.ROOT, "vigil: http on http://%s:%d/ (POST /v1/score, /healthz, /readyz, /metrics, status page at /)%n",
-                    http.address().getAddress().getHostAddress(), http.address().getPort());
+            log.printf(Locale.ROOT, "vigil: http on %s://%s:%d/ (%s; POST /v1/score, /healthz, /readyz, /metrics, status page at /)%n",
+                    tls == null ? "http" : "https", http.address().getAddress().getHostAddress(), http.address().getPort(), security);
         }
-        log.printf(Locale.ROOT, "vigil: ready (max %d in flight, %d per connection; deadline %s, idle close %s)%n", maxInFlight,
-                maxInFlightPerConnection, DurationConverter.format(timeout), DurationConverter.format(idleTimeout));
-        return new Running(server, http, gate, log);
+        log.printf(Locale.ROOT, "vigil: ready (every listener: max %d connections, %d in flight, %d per connection, memory budget %d MiB;"
+                        + " deadline %s, request read %s, idle close %s, shutdown grace %s)%n", maxConnections, maxInFlight, maxInFlightPerConnection,
+                memoryBudget >> 20, DurationConverter.format(timeout), DurationConverter.format(requestReadTimeout), DurationConverter.format(idleTimeout),
+                DurationConverter.format(shutdownGrace));
+        log.flush();
+        return new Running(server, http, gate, log, () -> reload(gate, hashLists, registry, log));
+    }
+
+    /** SIGHUP: the hash lists, the protected-people registry and (from --policies) the policies, read again. */
+    private void reload(Gate gate, HashListRegistry lists, ProtectedPeople people, PrintWriter log) {
+        lists.refresh();
+        people.reload();
+        String policiesNote = "shipped policies unchanged";
+        if (policies != null) {
+            PolicySet set = PolicySet.load(policies);
+            gate.replacePolicies(set);
+            policiesNote = "policies " + set.origin() + " version " + set.version() + ": " + String.join(", ", set.names());
+        }
+        log.printf(Locale.ROOT, "vigil: SIGHUP: reloaded: hash lists %d list(s), %d hash(es); protected people %d enrolment(s); %s%n",
+                lists.status().size(), lists.status().stream().mapToLong(l -> l.entries()).sum(), people.list().size(), policiesNote);
+        log.flush();
     }
 
     private InetAddress address() {

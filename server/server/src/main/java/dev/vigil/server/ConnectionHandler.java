@@ -61,6 +61,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         final long requestId;
         final int timeoutMs;
         ScheduledFuture<?> backstop;
+        /** The gate's future: cancelled when the request ends without it, so the gate drops the work. */
+        CompletableFuture<Verdict> verdict;
 
         InFlight(long requestId, int timeoutMs) {
             this.requestId = requestId;
@@ -173,7 +175,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         InFlightLimit limit = server.inFlightLimit();
         if (!limit.tryAcquire()) {
-            write(ErrorFrame.of(id, ErrorCode.OVERLOADED, "in flight on this server: " + limit.max() + " (expected: < " + limit.max() + ")"));
+            write(ErrorFrame.of(id, ErrorCode.OVERLOADED, limit.refusal()));
             return;
         }
         CompletableFuture<Verdict> verdict;
@@ -185,6 +187,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         InFlight r = new InFlight(id, (int) request.timeout().toMillis());
+        r.verdict = verdict;
         inFlight.put(id, r);
         server.metrics().inFlight(VigilMetrics.BINARY, 1);
         r.backstop = ctx.executor().schedule(() -> expire(r), request.timeout().toMillis() + server.deadlineGrace().toMillis(), TimeUnit.MILLISECONDS);
@@ -236,6 +239,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         if (r.backstop != null) {
             r.backstop.cancel(false);
+        }
+        if (r.verdict != null && !r.verdict.isDone()) {
+            r.verdict.cancel(false); // answered otherwise (CANCEL, deadline, close): the gate drops what is left
         }
     }
 
@@ -314,6 +320,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         for (InFlight r : inFlight.values()) {
             if (r.backstop != null) {
                 r.backstop.cancel(false);
+            }
+            if (r.verdict != null) {
+                r.verdict.cancel(false); // nobody to answer: the gate drops what is left of the work
             }
         }
         server.metrics().inFlight(VigilMetrics.BINARY, -inFlight.size());

@@ -75,48 +75,12 @@ final class FrameMapping {
     }
 
     static VerdictFrame verdict(long requestId, Verdict v) {
-        Verdict.Timings t = v.timings();
-        VerdictDetails details = new VerdictDetails(v.requestId(), v.decision().name(), v.rule(), v.reason(), v.signals(), v.failures(),
-                v.findings(), v.models(), v.policy(), v.policyVersion(),
-                new VerdictDetails.Timings(t.decodeMicros(), t.queueMicros(), t.inferenceMicros(), t.policyMicros(), t.totalMicros()));
-        return new VerdictFrame(requestId, Decision.valueOf(v.decision().name()), v.failedClosed(), details.toJson());
+        return new VerdictFrame(requestId, Decision.valueOf(v.decision().name()), v.failedClosed(),
+                new String(VerdictJson.toJson(v), java.nio.charset.StandardCharsets.UTF_8));
     }
 
-    /** The ERROR for a request that failed with {@code failure}; unexpected failures are logged with their stack. */
+    /** The ERROR for a request that failed with {@code failure}, by {@link Failures}' one mapping. */
     static ErrorFrame error(long requestId, Throwable failure) {
-        Throwable c = unwrap(failure);
-        ErrorCode code = code(c);
-        String message = c.getMessage() != null ? c.getMessage() : c.getClass().getSimpleName();
-        if (code == ErrorCode.INTERNAL) {
-            LOG.log(System.Logger.Level.WARNING, "request " + Long.toUnsignedString(requestId) + " failed", c);
-            message = "internal error: " + c.getClass().getSimpleName() + (c.getMessage() != null ? ": " + c.getMessage() : "");
-        }
-        return ErrorFrame.of(requestId, code, message);
-    }
-
-    static ErrorCode code(Throwable c) {
-        if (c instanceof PolicyException || c instanceof InputException || c instanceof IllegalArgumentException) {
-            return ErrorCode.BAD_REQUEST;
-        }
-        if (c instanceof CancellationException) {
-            return ErrorCode.CANCELLED;
-        }
-        if (c instanceof TimeoutException || c instanceof DeadlineExceededException) {
-            return ErrorCode.DEADLINE_EXCEEDED;
-        }
-        if (c instanceof QueueFullException || c instanceof RejectedExecutionException) {
-            return ErrorCode.OVERLOADED;
-        }
-        if (c instanceof BatcherClosedException) {
-            return ErrorCode.SHUTTING_DOWN;
-        }
-        return ErrorCode.INTERNAL;
-    }
-
-    private static Throwable unwrap(Throwable t) {
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
+        return ErrorFrame.of(requestId, Failures.code(failure), Failures.message(failure, "request " + Long.toUnsignedString(requestId)));
     }
 }

@@ -3,11 +3,13 @@ package dev.vigil.server;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The server-wide count of requests the gate is working on, bounded by {@link #max()}. A
- * permit is taken before a request reaches the gate and given back when the gate's future
- * completes (not when the client cancels: the engine's work goes on until then). Thread-safe.
+ * The count of requests in flight over every listener of a process, bounded by {@link #max()}.
+ * A permit is taken before a request reaches the gate and given back once the request is
+ * answered (verdict, error, or CANCELLED). Work the gate still holds for a cancelled request
+ * counts in the gate's own admission ({@link dev.vigil.engine.Gate#load()}), which drops it at
+ * its next stage. Thread-safe.
  */
-final class InFlightLimit {
+public final class InFlightLimit {
     private final int max;
     private final AtomicInteger count = new AtomicInteger();
 
@@ -16,7 +18,7 @@ final class InFlightLimit {
     }
 
     /** Takes a permit, or returns false at once when all {@link #max()} are taken. */
-    boolean tryAcquire() {
+    public boolean tryAcquire() {
         for (int c = count.get(); c < max; c = count.get()) {
             if (count.compareAndSet(c, c + 1)) {
                 return true;
@@ -25,15 +27,20 @@ final class InFlightLimit {
         return false;
     }
 
-    void release() {
+    public void release() {
         count.decrementAndGet();
     }
 
-    int current() {
+    public int current() {
         return count.get();
     }
 
-    int max() {
+    /** What a refused request is told, the same on every listener. */
+    public String refusal() {
+        return "in flight on this server: " + max + " requests over every listener (expected: < " + max + ", --max-in-flight); retry later or elsewhere";
+    }
+
+    public int max() {
         return max;
     }
 }

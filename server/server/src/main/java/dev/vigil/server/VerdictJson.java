@@ -1,4 +1,4 @@
-package dev.vigil.server.http;
+package dev.vigil.server;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;

@@ -45,21 +45,20 @@ public final class VigilServer implements AutoCloseable {
 
     /** The binary protocol's default TCP port. */
     public static final int DEFAULT_PORT = 7461;
-    public static final int DEFAULT_MAX_IN_FLIGHT = 1024;
-    public static final int DEFAULT_MAX_IN_FLIGHT_PER_CONNECTION = 64;
-    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(120);
-    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
-    public static final Duration DEFAULT_MAX_TIMEOUT = Duration.ofSeconds(60);
+    public static final int DEFAULT_MAX_IN_FLIGHT = ListenerPolicy.DEFAULT_MAX_IN_FLIGHT;
+    public static final int DEFAULT_MAX_IN_FLIGHT_PER_CONNECTION = ListenerPolicy.DEFAULT_MAX_IN_FLIGHT_PER_CONNECTION;
+    public static final Duration DEFAULT_IDLE_TIMEOUT = ListenerPolicy.DEFAULT_IDLE_TIMEOUT;
+    public static final Duration DEFAULT_SHUTDOWN_GRACE = ListenerPolicy.DEFAULT_SHUTDOWN_GRACE;
+    public static final Duration DEFAULT_TIMEOUT = ListenerPolicy.DEFAULT_TIMEOUT;
+    public static final Duration DEFAULT_MAX_TIMEOUT = ListenerPolicy.DEFAULT_MAX_TIMEOUT;
     /** How long past a request's deadline the server waits for the gate's own fail-closed verdict before answering DEADLINE_EXCEEDED. */
     public static final Duration DEADLINE_GRACE = Duration.ofSeconds(1);
     public static final String SERVER_NAME = "vigil 0.1.0";
 
     private final Builder config;
-    private final InFlightLimit inFlight;
+    private final FrontDoor frontDoor;
+    private final ListenerPolicy policy;
     private final ChannelGroup connections = new DefaultChannelGroup("vigil-connections", GlobalEventExecutor.INSTANCE);
-    private final byte[] tokenDigest;
-    private final SslContext ssl;
     private final Transport transport;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean stopped = new AtomicBoolean();
@@ -71,9 +70,8 @@ public final class VigilServer implements AutoCloseable {
 
     private VigilServer(Builder b) {
         this.config = b.copy();
-        this.inFlight = new InFlightLimit(b.maxInFlight);
-        this.tokenDigest = b.token == null ? null : sha256(b.token);
-        this.ssl = b.tls == null ? null : b.tls.serverContext();
+        this.frontDoor = b.frontDoor != null ? b.frontDoor : new FrontDoor(b.policy.build());
+        this.policy = frontDoor.policy();
         this.transport = b.transport.resolve();
     }
 
@@ -90,16 +88,18 @@ public final class VigilServer implements AutoCloseable {
             throw new IllegalStateException("server: already started");
         }
         boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("vigil-accept", true), transport.ioHandlerFactory());
-        workers = new MultiThreadIoEventLoopGroup(config.ioThreads, new DefaultThreadFactory("vigil-io", true), transport.ioHandlerFactory());
+        workers = new MultiThreadIoEventLoopGroup(policy.ioThreads(), new DefaultThreadFactory("vigil-io", true), transport.ioHandlerFactory());
         try {
             if (config.port >= 0) {
-                ServerBootstrap tcp = bootstrap(transport.tcpChannel()).childOption(ChannelOption.TCP_NODELAY, true)
+                String name = "tcp " + config.bind.getHostAddress() + ":" + config.port;
+                ServerBootstrap tcp = bootstrap(transport.tcpChannel(), name).childOption(ChannelOption.TCP_NODELAY, true)
                         .option(ChannelOption.SO_REUSEADDR, true);
-                tcpChannel = bind(tcp, new InetSocketAddress(config.bind, config.port), "tcp " + config.bind.getHostAddress() + ":" + config.port);
+                tcpChannel = bind(tcp, new InetSocketAddress(config.bind, config.port), name);
             }
             if (config.unixSocket != null) {
                 removeStaleSocket(config.unixSocket);
-                unixChannel = bind(bootstrap(transport.unixChannel()), transport.unixAddress(config.unixSocket), "unix " + config.unixSocket);
+                unixChannel = bind(bootstrap(transport.unixChannel(), "unix " + config.unixSocket), transport.unixAddress(config.unixSocket),
+                        "unix " + config.unixSocket);
             }
         } catch (RuntimeException e) {
             shutdownEventLoops();
@@ -108,19 +108,23 @@ public final class VigilServer implements AutoCloseable {
         return this;
     }
 
-    private ServerBootstrap bootstrap(Class<? extends io.netty.channel.ServerChannel> channel) {
-        return new ServerBootstrap().group(boss, workers).channel(channel).childHandler(new ChannelInitializer<>() {
+    private ServerBootstrap bootstrap(Class<? extends io.netty.channel.ServerChannel> channel, String name) {
+        io.netty.channel.ChannelHandler limit = frontDoor.connectionLimit(() -> dev.vigil.protocol.ErrorFrame.of(0, dev.vigil.protocol.ErrorCode.OVERLOADED,
+                "connections: " + frontDoor.connections() + " open (expected: <= " + policy.maxConnections() + "); retry later or elsewhere"));
+        return new ServerBootstrap().group(boss, workers).channel(channel).handler(frontDoor.acceptErrors(name)).childHandler(new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
                 connections.add(ch);
                 ChannelPipeline p = ch.pipeline();
-                if (ssl != null) {
-                    p.addLast("tls", ssl.newHandler(ch.alloc()));
+                if (frontDoor.ssl() != null) {
+                    p.addLast("tls", frontDoor.ssl().newHandler(ch.alloc()));
                 }
-                p.addLast("idle", new IdleStateHandler(0, 0, config.idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
+                p.addLast("idle", new IdleStateHandler(0, 0, policy.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+                p.addLast("guard", new FrameGuard(frontDoor.budget(), policy.requestReadTimeout(), policy.maxFrame()));
                 // until HELLO is accepted, no frame larger than the largest HELLO
-                p.addLast("decoder", new FrameDecoder(Math.min(config.maxFrame, FrameLayout.HELLO_MAX_FRAME)));
+                p.addLast("decoder", new FrameDecoder(Math.min(policy.maxFrame(), FrameLayout.HELLO_MAX_FRAME)));
                 p.addLast("encoder", FrameEncoder.INSTANCE);
+                p.addLast("limit", limit);
                 p.addLast("connection", new ConnectionHandler(VigilServer.this));
             }
         });
@@ -136,7 +140,10 @@ public final class VigilServer implements AutoCloseable {
         return future.channel();
     }
 
-    /** A socket file left by a server that did not stop cleanly is removed; any other file is refused. */
+    /**
+     * A socket file left by a server that did not stop cleanly is removed; one that a live server
+     * still answers on is refused (it is in use), and so is any other kind of file.
+     */
     private static void removeStaleSocket(Path path) {
         if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
@@ -144,6 +151,16 @@ public final class VigilServer implements AutoCloseable {
         try {
             if (Files.isRegularFile(path, java.nio.file.LinkOption.NOFOLLOW_LINKS) || Files.isDirectory(path)) {
                 throw new UncheckedIOException(new IOException("unix " + path + ": exists and is not a socket"));
+            }
+            boolean live;
+            try (java.nio.channels.SocketChannel probe = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+                live = probe.connect(java.net.UnixDomainSocketAddress.of(path));
+            } catch (IOException refused) {
+                live = false; // nobody listens: a stale file
+            }
+            if (live) {
+                throw new UncheckedIOException(new IOException("unix " + path
+                        + ": in use (another server accepts connections on it; expected: a free path, or stop that server first)"));
             }
             Files.delete(path);
         } catch (IOException e) {
@@ -161,12 +178,7 @@ public final class VigilServer implements AutoCloseable {
         if (!started.get() || !stopped.compareAndSet(false, true)) {
             return;
         }
-        stopping = true;
-        for (Channel listener : new Channel[] {tcpChannel, unixChannel}) {
-            if (listener != null) {
-                listener.close().awaitUninterruptibly();
-            }
-        }
+        closeListeners();
         for (Channel ch : connections) {
             ch.eventLoop().execute(() -> {
                 ConnectionHandler h = ch.pipeline().get(ConnectionHandler.class);
@@ -175,13 +187,13 @@ public final class VigilServer implements AutoCloseable {
                 }
             });
         }
-        if (!connections.newCloseFuture().awaitUninterruptibly(config.shutdownGrace.toMillis())) {
+        if (!connections.newCloseFuture().awaitUninterruptibly(policy.shutdownGrace().toMillis())) {
             LOG.log(System.Logger.Level.INFO, () -> connections.size() + " connection(s) still busy after the shutdown grace; closing them");
             for (Channel ch : connections) {
                 ch.eventLoop().execute(() -> {
                     ConnectionHandler h = ch.pipeline().get(ConnectionHandler.class);
                     if (h != null) {
-                        h.abort("the server stopped before this request finished (shutdown grace " + config.shutdownGrace.toMillis() + " ms)");
+                        h.abort("the server stopped before this request finished (shutdown grace " + policy.shutdownGrace().toMillis() + " ms)");
                     }
                 });
             }
@@ -193,6 +205,19 @@ public final class VigilServer implements AutoCloseable {
                 Files.deleteIfExists(config.unixSocket);
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, "unix " + config.unixSocket + ": not removed: " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Stops accepting connections on every listener of this server, at once; connections already
+     * open are served on until {@link #stop()}. The first step of a graceful stop. Idempotent.
+     */
+    public void closeListeners() {
+        stopping = true;
+        for (Channel listener : new Channel[] {tcpChannel, unixChannel}) {
+            if (listener != null) {
+                listener.close().awaitUninterruptibly();
             }
         }
     }
@@ -226,9 +251,14 @@ public final class VigilServer implements AutoCloseable {
         return transport;
     }
 
-    /** Requests the gate is working on, server-wide (cancelled ones included until the gate finishes them). */
+    /** Requests in flight over every listener sharing this server's front door. */
     public int inFlight() {
-        return inFlight.current();
+        return frontDoor.inFlight().current();
+    }
+
+    /** The admission this server's listeners share (with an HTTP server, when given the same). */
+    public FrontDoor frontDoor() {
+        return frontDoor;
     }
 
     /** Open client connections. */
@@ -237,15 +267,15 @@ public final class VigilServer implements AutoCloseable {
     }
 
     public boolean tls() {
-        return ssl != null;
+        return frontDoor.ssl() != null;
     }
 
     public boolean clientCertificatesRequired() {
-        return config.tls != null && config.tls.clientCa() != null;
+        return policy.tls() != null && policy.tls().clientCa() != null;
     }
 
     public boolean tokenRequired() {
-        return tokenDigest != null;
+        return frontDoor.tokenRequired();
     }
 
     // for ConnectionHandler
@@ -260,35 +290,35 @@ public final class VigilServer implements AutoCloseable {
     }
 
     boolean stopping() {
-        return stopping;
+        return stopping || frontDoor.stopping();
     }
 
     InFlightLimit inFlightLimit() {
-        return inFlight;
+        return frontDoor.inFlight();
     }
 
     int maxFrame() {
-        return config.maxFrame;
+        return policy.maxFrame();
     }
 
     int maxImageBytes() {
-        return config.maxImageBytes;
+        return policy.maxImageBytes();
     }
 
     int maxInFlightPerConnection() {
-        return config.maxInFlightPerConnection;
+        return policy.maxInFlightPerConnection();
     }
 
     Duration idleTimeout() {
-        return config.idleTimeout;
+        return policy.idleTimeout();
     }
 
     Duration defaultTimeout() {
-        return config.defaultTimeout;
+        return policy.defaultTimeout();
     }
 
     Duration maxTimeout() {
-        return config.maxTimeout;
+        return policy.maxTimeout();
     }
 
     Duration deadlineGrace() {
@@ -301,15 +331,7 @@ public final class VigilServer implements AutoCloseable {
 
     /** Whether a HELLO's token is accepted: any when the server has none; else a constant-time comparison of digests. */
     boolean authenticates(String token) {
-        return tokenDigest == null || MessageDigest.isEqual(tokenDigest, sha256(token));
-    }
-
-    private static byte[] sha256(String s) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 missing from the JDK", e);
-        }
+        return frontDoor.authenticates(token);
     }
 
     /**
@@ -321,18 +343,10 @@ public final class VigilServer implements AutoCloseable {
         private InetAddress bind = InetAddress.getLoopbackAddress();
         private int port = DEFAULT_PORT;
         private Path unixSocket;
-        private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
-        private int maxInFlightPerConnection = DEFAULT_MAX_IN_FLIGHT_PER_CONNECTION;
-        private int maxFrame = FrameLayout.DEFAULT_MAX_FRAME;
-        private int maxImageBytes = FrameLayout.DEFAULT_MAX_IMAGE_BYTES;
-        private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
-        private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
-        private Duration defaultTimeout = DEFAULT_TIMEOUT;
-        private Duration maxTimeout = DEFAULT_MAX_TIMEOUT;
-        private TlsConfig tls;
-        private String token;
+        /** The listener policy the opt* knobs below edit, unless {@link #optFrontDoor} gives one. */
+        private ListenerPolicy.Builder policy = ListenerPolicy.builder();
+        private FrontDoor frontDoor;
         private Transport transport = Transport.AUTO;
-        private int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
         private dev.vigil.server.metrics.VigilMetrics metrics = new dev.vigil.server.metrics.VigilMetrics();
 
         private Builder() {
@@ -345,19 +359,25 @@ public final class VigilServer implements AutoCloseable {
             b.bind = bind;
             b.port = port;
             b.unixSocket = unixSocket;
-            b.maxInFlight = maxInFlight;
-            b.maxInFlightPerConnection = maxInFlightPerConnection;
-            b.maxFrame = maxFrame;
-            b.maxImageBytes = maxImageBytes;
-            b.idleTimeout = idleTimeout;
-            b.shutdownGrace = shutdownGrace;
-            b.defaultTimeout = defaultTimeout;
-            b.maxTimeout = maxTimeout;
-            b.tls = tls;
-            b.token = token;
+            b.policy = policy.build().toBuilder();
+            b.frontDoor = frontDoor;
             b.transport = transport;
-            b.ioThreads = ioThreads;
             return b;
+        }
+
+        /**
+         * The admission every listener of the process shares (the HTTP server is given the same
+         * one), with its {@link ListenerPolicy}; the policy knobs of this builder are then unused.
+         */
+        public Builder optFrontDoor(FrontDoor frontDoor) {
+            this.frontDoor = Objects.requireNonNull(frontDoor, "frontDoor");
+            return this;
+        }
+
+        /** Every listener rule at once (default {@link ListenerPolicy#defaults()}). */
+        public Builder optPolicy(ListenerPolicy listenerPolicy) {
+            this.policy = listenerPolicy.toBuilder();
+            return this;
         }
 
         /** Metrics to record into, shared with the HTTP server (default: a registry of the server's own). */
@@ -390,55 +410,55 @@ public final class VigilServer implements AutoCloseable {
 
         /** Most requests in flight across all connections (default 1024); beyond it, OVERLOADED. */
         public Builder optMaxInFlight(int max) {
-            this.maxInFlight = atLeast("maxInFlight", max, 1);
+            policy.maxInFlight(atLeast("maxInFlight", max, 1));
             return this;
         }
 
         /** Most requests in flight on one connection (default 64, announced in HELLO_OK); beyond it, OVERLOADED and reads pause. */
         public Builder optMaxInFlightPerConnection(int max) {
-            this.maxInFlightPerConnection = atLeast("maxInFlightPerConnection", max, 1);
+            policy.maxInFlightPerConnection(atLeast("maxInFlightPerConnection", max, 1));
             return this;
         }
 
         /** Largest frame accepted, as a length field value (default 32 MiB + 4 KiB); larger ones close the connection. */
         public Builder optMaxFrame(int bytes) {
-            this.maxFrame = atLeast("maxFrame", bytes, 64);
+            policy.maxFrame(atLeast("maxFrame", bytes, 64));
             return this;
         }
 
         /** Largest encoded or raw image accepted (default 32 MiB); larger ones get BAD_REQUEST. */
         public Builder optMaxImageBytes(int bytes) {
-            this.maxImageBytes = atLeast("maxImageBytes", bytes, 1);
+            policy.maxImageBytes(atLeast("maxImageBytes", bytes, 1));
             return this;
         }
 
         /** A connection with nothing in flight and no traffic this long gets GOAWAY and is closed (default 120 s). */
         public Builder optIdleTimeout(Duration timeout) {
-            this.idleTimeout = positive("idleTimeout", timeout);
+            policy.idleTimeout(positive("idleTimeout", timeout));
             return this;
         }
 
         /** How long {@link #stop()} lets in-flight requests finish (default 10 s). */
         public Builder optShutdownGrace(Duration grace) {
-            this.shutdownGrace = notNegative("shutdownGrace", grace);
+            policy.shutdownGrace(notNegative("shutdownGrace", grace));
             return this;
         }
 
         /** Deadline of a SCORE with timeout_ms 0 (default 5 s). */
         public Builder optDefaultTimeout(Duration timeout) {
-            this.defaultTimeout = positive("defaultTimeout", timeout);
+            policy.defaultTimeout(positive("defaultTimeout", timeout));
             return this;
         }
 
         /** Largest timeout_ms accepted (default 60 s); larger ones get BAD_REQUEST. */
         public Builder optMaxTimeout(Duration timeout) {
-            this.maxTimeout = positive("maxTimeout", timeout);
+            policy.maxTimeout(positive("maxTimeout", timeout));
             return this;
         }
 
         /** TLS on every listener (default: none). */
         public Builder optTls(TlsConfig tls) {
-            this.tls = tls;
+            policy.tls(tls);
             return this;
         }
 
@@ -447,7 +467,7 @@ public final class VigilServer implements AutoCloseable {
             if (token != null && token.isEmpty()) {
                 throw new IllegalArgumentException("token: empty (expected: a non-empty token, or none)");
             }
-            this.token = token;
+            policy.token(token);
             return this;
         }
 
@@ -459,7 +479,7 @@ public final class VigilServer implements AutoCloseable {
 
         /** Event loop threads for connections (default: one per core). */
         public Builder optIoThreads(int threads) {
-            this.ioThreads = atLeast("ioThreads", threads, 1);
+            policy.ioThreads(atLeast("ioThreads", threads, 1));
             return this;
         }
 
@@ -470,8 +490,8 @@ public final class VigilServer implements AutoCloseable {
             if (port < 0 && unixSocket == null) {
                 throw new IllegalArgumentException("listeners: none (expected: a TCP port or a Unix socket)");
             }
-            if (defaultTimeout.compareTo(maxTimeout) > 0) {
-                throw new IllegalArgumentException("defaultTimeout: " + defaultTimeout + " (expected: <= maxTimeout " + maxTimeout + ")");
+            if (frontDoor == null) {
+                policy.build(); // refuses an inconsistent policy (a default deadline over the largest, say) now
             }
             return new VigilServer(this);
         }

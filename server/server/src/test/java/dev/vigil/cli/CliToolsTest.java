@@ -1,6 +1,7 @@
 package dev.vigil.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -58,11 +59,19 @@ class CliToolsTest {
         assertEquals(2, r.status(), r.err());
         List<JsonNode> lines = r.json();
         assertEquals(4, lines.size(), r.out());
+        // the verdict's shape is HTTP's and the binary protocol's (one encoder): the same fields, the classes as classifier.* signals
+        assertEquals(List.of("request_id", "decision", "rule", "reason", "signals", "failures", "findings", "models", "policy", "policy_version",
+                "timings_us", "failed_closed"), iterable(lines.get(0)));
         assertEquals("ALLOW", lines.get(0).path("decision").asText());
-        assertEquals(List.of("drawing", "hentai", "neutral", "porn", "sexy"), iterable(lines.get(0).path("classes")));
-        assertTrue(lines.get(0).path("signals").has("sexual"), lines.get(0).toString());
-        assertEquals("INVALID_IMAGE", lines.get(1).path("error").path("code").asText(), lines.get(1).toString());
-        assertEquals("UNREADABLE", lines.get(2).path("error").path("code").asText());
+        assertEquals(photo("astronaut.png"), lines.get(0).path("request_id").asText());
+        assertTrue(lines.get(0).path("signals").has("sexual") && lines.get(0).path("signals").has("classifier.porn"), lines.get(0).toString());
+        // an image that cannot be decoded is a fail-closed BLOCK verdict, as on the wire, and exit status 2 (not scored)
+        assertEquals("BLOCK", lines.get(1).path("decision").asText(), lines.get(1).toString());
+        assertTrue(lines.get(1).path("failed_closed").asBoolean(), lines.get(1).toString());
+        assertTrue(lines.get(1).path("failures").has("decode"), lines.get(1).toString());
+        // a file that cannot be read is refused with the protocol's code for a bad request
+        assertEquals("BAD_REQUEST", lines.get(2).path("error").path("code").asText(), lines.get(2).toString());
+        assertFalse(lines.get(2).path("error").path("retryable").asBoolean());
         assertEquals("ALLOW", lines.get(3).path("decision").asText(), "the inputs after a failure are still scored");
     }
 

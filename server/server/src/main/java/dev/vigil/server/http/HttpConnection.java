@@ -33,6 +33,8 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     private final Duration retryAfter;
     private final ArrayDeque<FullHttpRequest> pending = new ArrayDeque<>();
     private boolean waiting;
+    /** The response being waited for, cancelled if the connection closes first. */
+    private CompletableFuture<FullHttpResponse> awaited;
 
     /** Answers requests. */
     @FunctionalInterface
@@ -81,8 +83,10 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
                 continue;
             }
             waiting = true;
+            awaited = response;
             ctx.channel().config().setAutoRead(false);
             response.whenComplete((r, e) -> ctx.executor().execute(() -> {
+                awaited = null;
                 waiting = false;
                 ctx.channel().config().setAutoRead(true);
                 write(ctx, e == null ? r : internal(e), keepAlive, written);
@@ -127,6 +131,9 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (awaited != null) {
+            awaited.cancel(false); // nobody to answer: the router withdraws the request
+        }
         FullHttpRequest request;
         while ((request = pending.poll()) != null) {
             request.release();

@@ -31,7 +31,10 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import dev.vigil.server.FrontDoor;
+import dev.vigil.server.ListenerPolicy;
+import dev.vigil.server.VerdictJson;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -60,9 +63,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * GET  /v1/status  JSON numbers of the status page
  * GET  /           the status page (HTML and script in one file, no external resources)
  * </pre>
- * Errors are JSON {@code {"error": {"code", "message"}}}: 400 BAD_REQUEST (unknown policy, bad
- * parameter), 413 PAYLOAD_TOO_LARGE, 415 UNSUPPORTED_MEDIA_TYPE, 503 OVERLOADED or SHUTTING_DOWN
- * with Retry-After. A fail-closed BLOCK is a verdict (200), not an error.
+ * Errors are JSON {@code {"error": {"code", "message", "retryable"}}}, codes and statuses by the
+ * one mapping shared with the binary protocol ({@link dev.vigil.server.Failures}): 400
+ * BAD_REQUEST (unknown policy, bad parameter, bad framing), 401 UNAUTHENTICATED, 408
+ * REQUEST_TIMEOUT, 413 PAYLOAD_TOO_LARGE, 415 UNSUPPORTED_MEDIA_TYPE, 503 OVERLOADED or
+ * SHUTTING_DOWN with Retry-After. A fail-closed BLOCK is a verdict (200), not an error.
+ * <p>
+ * Every rule of the {@link ListenerPolicy} applies here as on the binary listeners, through the
+ * {@link FrontDoor} they share: the token ({@code Authorization: Bearer}, on everything but
+ * {@code /healthz} and {@code /readyz}), TLS and client certificates, the connection, in-flight
+ * and memory limits, deadlines, read and idle timeouts, and the shutdown grace.
  * <p>
  * {@link #start} binds and returns at once; the self-check runs in the background and is
  * retried every second until it succeeds. The server owns its event loops and closes them in
@@ -82,7 +92,8 @@ public final class HttpServer implements AutoCloseable {
 
     private final Gate gate;
     private final VigilMetrics metrics;
-    private final HttpOptions options;
+    private final FrontDoor frontDoor;
+    private final ListenerPolicy options;
     private final EventLoopGroup loops;
     private final ChannelGroup connections;
     private final byte[] statusPage;
@@ -93,10 +104,11 @@ public final class HttpServer implements AutoCloseable {
     private volatile boolean closing;
     private Channel listener;
 
-    private HttpServer(Gate gate, VigilMetrics metrics, HttpOptions options) {
+    private HttpServer(Gate gate, VigilMetrics metrics, FrontDoor frontDoor) {
         this.gate = gate;
         this.metrics = metrics;
-        this.options = options;
+        this.frontDoor = frontDoor;
+        this.options = frontDoor.policy();
         this.statusPage = resource(STATUS_PAGE);
         this.loops = new MultiThreadIoEventLoopGroup(options.ioThreads(), new DefaultThreadFactory("vigil-http", true), NioIoHandler.newFactory());
         this.connections = new DefaultChannelGroup("vigil-http", GlobalEventExecutor.INSTANCE);
@@ -108,8 +120,8 @@ public final class HttpServer implements AutoCloseable {
      *
      * @throws UncheckedIOException when the address cannot be bound
      */
-    public static HttpServer start(Gate gate, VigilMetrics metrics, InetSocketAddress bind, HttpOptions options) {
-        HttpServer server = new HttpServer(gate, metrics, options);
+    public static HttpServer start(Gate gate, VigilMetrics metrics, InetSocketAddress bind, FrontDoor frontDoor) {
+        HttpServer server = new HttpServer(gate, metrics, frontDoor);
         try {
             server.bind(bind);
         } catch (RuntimeException e) {
@@ -121,19 +133,43 @@ public final class HttpServer implements AutoCloseable {
         return server;
     }
 
+    /** Room in a multipart body for the boundaries, part headers and the small fields. */
+    static final int FORM_OVERHEAD = 64 * 1024;
+
+    /** The largest request body read: two images (output and source) and the form around them. */
+    int maxContentLength() {
+        return (int) Math.min(Integer.MAX_VALUE, 2L * options.maxImageBytes() + FORM_OVERHEAD);
+    }
+
     private void bind(InetSocketAddress address) {
+        io.netty.channel.ChannelHandler connectionLimit = frontDoor.connectionLimit(() -> {
+            FullHttpResponse r = refuse(new HttpError(HttpError.Code.OVERLOADED, "connections: " + frontDoor.connections() + " open (expected: <= "
+                    + options.maxConnections() + "); retry later or elsewhere"));
+            io.netty.handler.codec.http.HttpUtil.setContentLength(r, r.content().readableBytes());
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            return r;
+        });
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(loops)
                 .channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .handler(frontDoor.acceptErrors("http " + address))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.add(ch);
+                        HttpRequestGuard guard = new HttpRequestGuard(frontDoor.budget(), options.requestReadTimeout(), options.retryAfter());
+                        if (frontDoor.ssl() != null) {
+                            ch.pipeline().addLast("tls", frontDoor.ssl().newHandler(ch.alloc()));
+                        }
                         ch.pipeline()
                                 .addLast(new IdleStateHandler(0, 0, options.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
-                                .addLast(new HttpServerCodec())
-                                .addLast(new ImageBodyAggregator(options.maxContentLength(),
+                                .addLast(guard.raw())
+                                .addLast(HttpRequestGuard.decoder())
+                                .addLast(new HttpResponseEncoder())
+                                .addLast(connectionLimit)
+                                .addLast(guard.messages())
+                                .addLast(new ImageBodyAggregator(maxContentLength(),
                                         () -> metrics.recordError(HttpError.Code.PAYLOAD_TOO_LARGE.name(), VigilMetrics.HTTP)))
                                 .addLast(new HttpConnection(HttpServer.this::handle, options.retryAfter()));
                     }
@@ -157,13 +193,26 @@ public final class HttpServer implements AutoCloseable {
 
     /** Whether {@code /readyz} answers 200 now: self-check passed and not shutting down. */
     public boolean isReady() {
-        return ready.isDone() && !closing;
+        return ready.isDone() && !closing && !frontDoor.stopping();
+    }
+
+    /**
+     * Stops accepting connections, at once; open connections are served on until {@link #close()}.
+     * The first step of a graceful stop. Idempotent.
+     */
+    public void closeListener() {
+        listener.close().syncUninterruptibly();
     }
 
     /** One request, to one response; runs on the connection's event loop. */
     private CompletableFuture<FullHttpResponse> handle(FullHttpRequest request, CompletableFuture<Void> written) {
         String path = new QueryStringDecoder(request.uri()).path();
         HttpMethod method = request.method();
+        if (!path.equals("/healthz") && !path.equals("/readyz") && !frontDoor.authenticates(bearer(request))) {
+            return done(refuse(new HttpError(HttpError.Code.UNAUTHENTICATED, request.headers().contains(HttpHeaderNames.AUTHORIZATION)
+                    ? "Authorization: wrong token (expected: Bearer and the server's token)"
+                    : "Authorization: missing (expected: Bearer and the server's token; only /healthz and /readyz are open)")));
+        }
         return switch (path) {
             case "/v1/score" -> method.equals(HttpMethod.POST) ? score(request, written) : done(notAllowed(path, "POST"));
             case "/healthz" -> get(method, path, () -> text(HttpResponseStatus.OK, "ok\n"));
@@ -174,6 +223,15 @@ public final class HttpServer implements AutoCloseable {
             default -> done(new HttpError(HttpError.Code.NOT_FOUND, "path: " + path
                     + " (expected: /v1/score, /healthz, /readyz, /metrics, /v1/status or /)").response(options.retryAfter()));
         };
+    }
+
+    /** The token of an {@code Authorization: Bearer TOKEN} header, or null. */
+    private static String bearer(FullHttpRequest request) {
+        String value = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (value == null || value.length() < 7 || !value.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        return value.substring(7).trim();
     }
 
     private CompletableFuture<FullHttpResponse> get(HttpMethod method, String path, java.util.function.Supplier<FullHttpResponse> route) {
@@ -189,26 +247,35 @@ public final class HttpServer implements AutoCloseable {
     /** In flight from admission until the answer is on the wire, so that close() drains answers, not just verdicts. */
     private CompletableFuture<FullHttpResponse> score(FullHttpRequest request, CompletableFuture<Void> written) {
         // counted before the closing check, so that close() waits for every request let through
-        int flying = inFlight.incrementAndGet();
-        if (closing) {
+        inFlight.incrementAndGet();
+        if (closing || frontDoor.stopping()) {
             leave();
             return done(refuse(new HttpError(HttpError.Code.SHUTTING_DOWN, "the server is shutting down (expected: retry on another server)")));
         }
-        if (flying > options.maxInFlight()) {
+        dev.vigil.server.InFlightLimit limit = frontDoor.inFlight();
+        if (!limit.tryAcquire()) {
             leave();
-            return done(refuse(new HttpError(HttpError.Code.OVERLOADED, "in_flight: " + flying + " requests (expected: <= " + options.maxInFlight()
-                    + "); retry after " + options.retryAfter().toMillis() + " ms")));
+            return done(refuse(new HttpError(HttpError.Code.OVERLOADED, limit.refusal())));
         }
         metrics.inFlight(VigilMetrics.HTTP, 1);
         CompletableFuture<FullHttpResponse> response;
         try {
             ScoreRequest scoreRequest = ScoreRequestReader.read(request, options);
-            response = gate.score(scoreRequest).handle((verdict, failure) -> failure == null ? verdict(verdict) : refuse(HttpError.of(failure)));
+            CompletableFuture<Verdict> verdict = gate.score(scoreRequest);
+            CompletableFuture<FullHttpResponse> answer = verdict.handle((v, failure) -> failure == null ? verdict(v) : refuse(HttpError.of(failure)));
+            // the connection closed before the answer (HttpConnection cancels it): the gate drops what is left of the work
+            answer.whenComplete((r, e) -> {
+                if (answer.isCancelled()) {
+                    verdict.cancel(false);
+                }
+            });
+            response = answer;
         } catch (RuntimeException e) {
             response = done(refuse(HttpError.of(e)));
         }
         written.whenComplete((nothing, e) -> {
             metrics.inFlight(VigilMetrics.HTTP, -1);
+            limit.release();
             leave();
         });
         return response;
@@ -236,7 +303,7 @@ public final class HttpServer implements AutoCloseable {
     }
 
     private FullHttpResponse readyz() {
-        if (closing) {
+        if (closing || frontDoor.stopping()) {
             return text(HttpResponseStatus.SERVICE_UNAVAILABLE, "not ready: shutting down\n");
         }
         return ready.isDone() ? text(HttpResponseStatus.OK, "ready\n") : text(HttpResponseStatus.SERVICE_UNAVAILABLE, "not ready: " + notReady + "\n");
@@ -384,7 +451,8 @@ public final class HttpServer implements AutoCloseable {
             return;
         }
         closing = true;
-        long deadline = System.nanoTime() + options.drainTimeout().toNanos();
+        closeListener(); // listeners first: nothing new arrives while in-flight work drains
+        long deadline = System.nanoTime() + options.shutdownGrace().toNanos();
         synchronized (drained) {
             long left;
             while (inFlight.get() > 0 && (left = deadline - System.nanoTime()) > 0) {
@@ -396,7 +464,6 @@ public final class HttpServer implements AutoCloseable {
                 }
             }
         }
-        listener.close().syncUninterruptibly();
         connections.close().awaitUninterruptibly();
         loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
     }

@@ -67,7 +67,7 @@ final class ImageBodyAggregator extends HttpObjectAggregator {
         long declared = HttpUtil.getContentLength(start, -1L);
         String size = declared >= 0 ? declared + " bytes" : "more than " + max + " bytes";
         FullHttpResponse response = new HttpError(HttpError.Code.PAYLOAD_TOO_LARGE, "body: " + size + " (expected: <= " + max
-                + ", room for an image and its source of at most " + (max - HttpOptions.FORM_OVERHEAD) / 2 + " bytes each)").response(Duration.ZERO);
+                + ", room for an image and its source of at most " + (max - HttpServer.FORM_OVERHEAD) / 2 + " bytes each)").response(Duration.ZERO);
         HttpUtil.setContentLength(response, response.content().readableBytes());
         return response;
     }

@@ -1,6 +1,7 @@
 package dev.vigil.server.http;
 
 import dev.vigil.engine.ScoreRequest;
+import dev.vigil.server.ListenerPolicy;
 import dev.vigil.engine.image.EncodedImage;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.DecoderException;
@@ -46,7 +47,7 @@ final class ScoreRequestReader {
     private ScoreRequestReader() {
     }
 
-    static ScoreRequest read(FullHttpRequest request, HttpOptions options) {
+    static ScoreRequest read(FullHttpRequest request, ListenerPolicy options) {
         Map<String, String> params = new LinkedHashMap<>();
         for (Map.Entry<String, List<String>> e : new QueryStringDecoder(request.uri()).parameters().entrySet()) {
             for (String value : e.getValue()) {
@@ -82,13 +83,13 @@ final class ScoreRequestReader {
         return (semicolon < 0 ? type : type.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
     }
 
-    private static byte[] body(FullHttpRequest request, HttpOptions options) {
+    private static byte[] body(FullHttpRequest request, ListenerPolicy options) {
         int length = request.content().readableBytes();
         checkImageSize(IMAGE, length, options);
         return ByteBufUtil.getBytes(request.content());
     }
 
-    private static Map<String, byte[]> readForm(FullHttpRequest request, Map<String, String> params, HttpOptions options) {
+    private static Map<String, byte[]> readForm(FullHttpRequest request, Map<String, String> params, ListenerPolicy options) {
         Map<String, byte[]> parts = new LinkedHashMap<>();
         HttpPostRequestDecoder decoder = null;
         try {
@@ -139,7 +140,7 @@ final class ScoreRequestReader {
         params.put(name, value);
     }
 
-    private static void checkImageSize(String field, long length, HttpOptions options) {
+    private static void checkImageSize(String field, long length, ListenerPolicy options) {
         if (length == 0) {
             throw new HttpError(HttpError.Code.BAD_REQUEST, field + ": 0 bytes (expected: an encoded image)");
         }
@@ -148,9 +149,9 @@ final class ScoreRequestReader {
         }
     }
 
-    private static Duration timeout(String value, HttpOptions options) {
+    private static Duration timeout(String value, ListenerPolicy options) {
         if (value == null) {
-            return null;
+            return options.defaultTimeout();
         }
         long max = options.maxTimeout().toMillis();
         long ms;

@@ -53,7 +53,7 @@ class HttpServerTest {
         metrics = new VigilMetrics();
         held = new TestGate.HeldSignal();
         gate = TestGate.build(metrics, held);
-        server = HttpServer.start(gate, metrics, loopback(), HttpOptions.defaults().withMaxImageBytes(MAX_IMAGE_BYTES));
+        server = HttpServer.start(gate, metrics, loopback(), new dev.vigil.server.FrontDoor(dev.vigil.server.ListenerPolicy.builder().maxImageBytes(MAX_IMAGE_BYTES).build()));
         client = HttpClient.newHttpClient();
         server.readiness().get(60, TimeUnit.SECONDS);
     }
@@ -217,7 +217,7 @@ class HttpServerTest {
         Form form = new Form().file("image", "small.png", TestGate.photo("camera.png")).file("source", "c.png", large);
         assertError(post(server, "/v1/score", form.contentType(), form.bytes()), 413, "PAYLOAD_TOO_LARGE", "source: " + large.length + " bytes");
         // refused from its Content-Length, the body dropped unread: over room for image, source and form
-        int max = 2 * MAX_IMAGE_BYTES + HttpOptions.FORM_OVERHEAD;
+        int max = 2 * MAX_IMAGE_BYTES + HttpServer.FORM_OVERHEAD;
         byte[] huge = new byte[max + 1];
         assertError(post(server, "/v1/score", "image/png", huge), 413, "PAYLOAD_TOO_LARGE", "body: " + huge.length + " bytes (expected: <= " + max);
         // refused before the body is sent, when the client asks first (over a socket: Java 17's
@@ -256,7 +256,7 @@ class HttpServerTest {
     @Test
     void overloadedIs503WithRetryAfterAndDrainAnswersWhatIsInFlight() throws Exception {
         VigilMetrics own = new VigilMetrics();
-        HttpServer small = HttpServer.start(gate, own, loopback(), HttpOptions.defaults().withMaxInFlight(1));
+        HttpServer small = HttpServer.start(gate, own, loopback(), new dev.vigil.server.FrontDoor(dev.vigil.server.ListenerPolicy.builder().maxInFlight(1).build()));
         try {
             small.readiness().get(60, TimeUnit.SECONDS);
             byte[] png = TestGate.photo("camera.png");
@@ -265,7 +265,7 @@ class HttpServerTest {
                 Thread.sleep(1); // until the gate holds it: in flight
             }
             HttpResponse<String> second = post(small, "/v1/score", "image/png", png);
-            assertError(second, 503, "OVERLOADED", "in_flight: 2 requests (expected: <= 1)");
+            assertError(second, 503, "OVERLOADED", "in flight on this server: 1 requests over every listener (expected: < 1, --max-in-flight)");
             assertEquals("1", second.headers().firstValue("Retry-After").orElse(""));
 
             CompletableFuture<Void> closed = CompletableFuture.runAsync(small::close);

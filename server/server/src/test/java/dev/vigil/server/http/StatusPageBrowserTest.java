@@ -38,7 +38,7 @@ class StatusPageBrowserTest {
         VigilMetrics metrics = new VigilMetrics();
         TestGate.HeldSignal held = new TestGate.HeldSignal();
         try (Gate gate = TestGate.build(metrics, held)) {
-            HttpServer server = HttpServer.start(gate, metrics, HttpServerTest.loopback(), HttpOptions.defaults());
+            HttpServer server = HttpServer.start(gate, metrics, HttpServerTest.loopback(), new dev.vigil.server.FrontDoor(dev.vigil.server.ListenerPolicy.defaults()));
             try {
                 server.readiness().get(60, TimeUnit.SECONDS);
                 HttpClient client = HttpClient.newHttpClient();

@@ -1,0 +1,186 @@
+package dev.vigil.server;
+
+import dev.vigil.engine.MemoryBudget;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.AttributeKey;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * Admission for every listener of one process, binary and HTTP alike, by one
+ * {@link ListenerPolicy}: the token check, the TLS context, the connection count, the
+ * server-wide in-flight count, the memory budget, and whether the process is stopping. One
+ * instance is shared by every listener, so that the limits are the process's, not each port's.
+ * Thread-safe.
+ */
+public final class FrontDoor {
+    private static final System.Logger LOG = System.getLogger(FrontDoor.class.getName());
+    /** How long accepting pauses after it failed (descriptors exhausted), as Netty's acceptor does. */
+    private static final long ACCEPT_PAUSE_MS = 200;
+    private static final AttributeKey<Boolean> COUNTED = AttributeKey.valueOf("vigil.connection.counted");
+
+    private final ListenerPolicy policy;
+    private final byte[] tokenDigest;
+    private final SslContext ssl;
+    private final InFlightLimit inFlight;
+    private final MemoryBudget budget;
+    private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicLong refusedConnections = new AtomicLong();
+    private final AtomicBoolean acceptFailing = new AtomicBoolean();
+    private volatile boolean stopping;
+
+    /** With a memory budget of its own, of the policy's size. */
+    public FrontDoor(ListenerPolicy policy) {
+        this(policy, new MemoryBudget(policy.memoryBudget()));
+    }
+
+    /**
+     * @param budget the budget the gate reserves from too (its {@code optMemoryBudget}), so that
+     *               bytes in transit and bytes in the gate are counted against one limit
+     */
+    public FrontDoor(ListenerPolicy policy, MemoryBudget budget) {
+        this.policy = policy;
+        this.tokenDigest = policy.token() == null ? null : sha256(policy.token());
+        this.ssl = policy.tls() == null ? null : policy.tls().serverContext();
+        this.inFlight = new InFlightLimit(policy.maxInFlight());
+        this.budget = budget;
+    }
+
+    public ListenerPolicy policy() {
+        return policy;
+    }
+
+    public MemoryBudget budget() {
+        return budget;
+    }
+
+    /** The TLS context every listener uses, or null when plain. */
+    public SslContext ssl() {
+        return ssl;
+    }
+
+    public boolean tokenRequired() {
+        return tokenDigest != null;
+    }
+
+    /** Whether {@code presented} is the token: any when none is required; else a constant-time comparison of digests. */
+    public boolean authenticates(String presented) {
+        return tokenDigest == null || presented != null && MessageDigest.isEqual(tokenDigest, sha256(presented));
+    }
+
+    /** Requests in flight over every listener. */
+    public InFlightLimit inFlight() {
+        return inFlight;
+    }
+
+    /** Open connections over every listener. */
+    public int connections() {
+        return connections.get();
+    }
+
+    /** Connections refused because {@link ListenerPolicy#maxConnections()} were open. */
+    public long refusedConnections() {
+        return refusedConnections.get();
+    }
+
+    /** From now on every listener refuses new work (GOAWAY, 503 SHUTTING_DOWN) and readiness is false. */
+    public void startStopping() {
+        stopping = true;
+    }
+
+    public boolean stopping() {
+        return stopping;
+    }
+
+    /**
+     * The first handler of every connection: counts it against {@link ListenerPolicy#maxConnections()}
+     * and, past the limit, writes {@code refusal} (the transport's own OVERLOADED) and closes.
+     *
+     * @param refusal the message to write, through the pipeline's encoders, to a refused connection
+     */
+    public ChannelHandler connectionLimit(Supplier<Object> refusal) {
+        return new ConnectionLimit(refusal);
+    }
+
+    /** The listening channel's handler: logs running out of descriptors once per episode, while Netty pauses accepting and retries. */
+    public ChannelHandler acceptErrors(String listener) {
+        return new AcceptErrors(listener);
+    }
+
+    @ChannelHandler.Sharable
+    private final class ConnectionLimit extends ChannelInboundHandlerAdapter {
+        private final Supplier<Object> refusal;
+
+        ConnectionLimit(Supplier<Object> refusal) {
+            this.refusal = refusal;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) throws Exception {
+            acceptFailing.set(false); // accepting works again
+            int open = connections.incrementAndGet();
+            Channel ch = ctx.channel();
+            ch.attr(COUNTED).set(Boolean.TRUE);
+            if (open > policy.maxConnections()) {
+                refusedConnections.incrementAndGet();
+                ch.config().setAutoRead(false);
+                ch.writeAndFlush(refusal.get()).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+            super.channelActive(ctx);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            if (Boolean.TRUE.equals(ctx.channel().attr(COUNTED).getAndSet(Boolean.FALSE))) {
+                connections.decrementAndGet();
+            }
+            super.channelInactive(ctx);
+        }
+    }
+
+    @ChannelHandler.Sharable
+    private final class AcceptErrors extends ChannelInboundHandlerAdapter {
+        private final String listener;
+
+        AcceptErrors(String listener) {
+            this.listener = listener;
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (cause instanceof IOException && acceptFailing.compareAndSet(false, true)) {
+                LOG.log(System.Logger.Level.WARNING, listener + ": cannot accept connections: " + cause.getMessage() + " (" + connections.get()
+                        + " open); accepting again as descriptors free up (logged once until then)");
+            } else if (!(cause instanceof IOException)) {
+                LOG.log(System.Logger.Level.WARNING, listener + ": accept failed", cause);
+            }
+            // as Netty's own acceptor would (it sits after this handler and is not told): pause
+            // accepting for a moment instead of spinning on a listener that stays readable
+            Channel server = ctx.channel();
+            if (server.config().isAutoRead()) {
+                server.config().setAutoRead(false);
+                server.eventLoop().schedule(() -> server.config().setAutoRead(true), ACCEPT_PAUSE_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 missing from the JDK", e);
+        }
+    }
+}
