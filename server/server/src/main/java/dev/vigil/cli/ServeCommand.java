@@ -456,6 +456,8 @@ public final class ServeCommand implements Callable<Integer> {
                 paths.repository(), classifier, maxBatch, batchesAtOnce, decodeThreads != null ? decodeThreads : cores, threads.intraOpThreads(),
                 threads.interOpThreads(), bf16Models.isEmpty() ? "none" : String.join(", ", bf16Models));
         VigilMetrics metrics = new VigilMetrics();
+        metrics.watchHashLists(hashLists);
+        metrics.watchFrontDoor(frontDoor);
         gateOptions.optBatchListener(metrics.batchListener());
         long t0 = System.nanoTime();
         Gate gate = gateOptions.build();

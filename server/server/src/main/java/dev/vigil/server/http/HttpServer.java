@@ -128,7 +128,8 @@ public final class HttpServer implements AutoCloseable {
             server.loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw e;
         }
-        metrics.watchQueues(gate::queueDepths);
+        metrics.watchGate(gate);
+        metrics.watchFrontDoor(frontDoor);
         server.selfCheck();
         return server;
     }

@@ -98,6 +98,9 @@ public final class VigilMetrics {
     private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
     private final Set<String> models = new ConcurrentSkipListSet<>();
     private final AtomicReference<Supplier<Map<String, Integer>>> queues = new AtomicReference<>(Map::of);
+    private final AtomicReference<dev.vigil.engine.Gate> gate = new AtomicReference<>();
+    private final AtomicReference<dev.vigil.server.FrontDoor> frontDoor = new AtomicReference<>();
+    private final AtomicReference<dev.vigil.engine.hash.HashListRegistry> hashLists = new AtomicReference<>();
     private final BatchListener batchListener = this::onBatch;
 
     /** Metrics on the system clock, with the JVM and process collectors registered. */
@@ -142,6 +145,74 @@ public final class VigilMetrics {
                 .help("Model batches that failed (the model threw or answered the wrong count)").register(registry);
         GaugeWithCallback.builder().name("vigil_queue_depth").help("Requests waiting now, per queue: decode, then each classifier model's batcher")
                 .labelNames("queue").callback(cb -> queues.get().get().forEach((queue, depth) -> cb.call(depth, queue))).register(registry);
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("vigil_dropped_total")
+                .help("Requests dropped because nobody waited for the verdict any more (answered at the deadline, cancelled, connection closed),"
+                        + " by the stage that dropped them: decode (before decoding), batch (out of a model's queue), signal (before a further signal)")
+                .labelNames("stage").callback(cb -> {
+                    var g = gate.get();
+                    if (g != null) {
+                        g.dropped().forEach((stage, n) -> cb.call(n, stage));
+                    }
+                }).register(registry);
+        GaugeWithCallback.builder().name("vigil_gate_pending_requests").help("Requests the gate has taken on and not finished (admission's queue)")
+                .callback(cb -> {
+                    var g = gate.get();
+                    if (g != null) {
+                        cb.call(g.load().pending());
+                    }
+                }).register(registry);
+        GaugeWithCallback.builder().name("vigil_gate_service_gap_seconds")
+                .help("Measured time between completions under load: admission's estimate of a queue's wait is the queue times this")
+                .unit(Unit.SECONDS).callback(cb -> {
+                    var g = gate.get();
+                    if (g != null) {
+                        cb.call(g.load().serviceGapMillis() / 1000.0);
+                    }
+                }).register(registry);
+        GaugeWithCallback.builder().name("vigil_memory_budget_held_bytes").unit(Unit.BYTES)
+                .help("Bytes held by requests in every state (bodies and frames in transit, queued images, decoded pixels) against the memory budget")
+                .callback(cb -> {
+                    var d = frontDoor.get();
+                    if (d != null) {
+                        cb.call(d.budget().held());
+                    }
+                }).register(registry);
+        GaugeWithCallback.builder().name("vigil_memory_budget_limit_bytes").unit(Unit.BYTES).help("The memory budget (--memory-budget)")
+                .callback(cb -> {
+                    var d = frontDoor.get();
+                    if (d != null) {
+                        cb.call(d.budget().limit());
+                    }
+                }).register(registry);
+        GaugeWithCallback.builder().name("vigil_connections_open").help("Open connections over every listener")
+                .callback(cb -> {
+                    var d = frontDoor.get();
+                    if (d != null) {
+                        cb.call(d.connections());
+                    }
+                }).register(registry);
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("vigil_connections_refused_total")
+                .help("Connections refused because --max-connections were open").callback(cb -> {
+                    var d = frontDoor.get();
+                    if (d != null) {
+                        cb.call(d.refusedConnections());
+                    }
+                }).register(registry);
+        GaugeWithCallback.builder().name("vigil_hash_list_entries").help("Entries of each hash list as loaded now")
+                .labelNames("list").callback(cb -> {
+                    var h = hashLists.get();
+                    if (h != null) {
+                        h.status().forEach(l -> cb.call(l.entries(), l.name()));
+                    }
+                }).register(registry);
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("vigil_hash_list_reloads_refused_total")
+                .help("Hash list reloads refused because the list would have shrunk by more than --hash-max-shrink without the operator's acceptance;"
+                        + " the last good version serves on").callback(cb -> {
+                    var h = hashLists.get();
+                    if (h != null) {
+                        cb.call(h.refusedReloads());
+                    }
+                }).register(registry);
         GaugeWithCallback.builder().name("vigil_in_flight_requests").help("Requests being served now, per transport")
                 .labelNames("transport").callback(cb -> inFlight.forEach((transport, n) -> cb.call(n.get(), transport))).register(registry);
         GaugeWithCallback.builder().name("vigil_javacpp_allocated_bytes").unit(Unit.BYTES)
@@ -202,6 +273,22 @@ public final class VigilMetrics {
      */
     public void watchQueues(Supplier<Map<String, Integer>> depths) {
         queues.set(depths);
+    }
+
+    /** Reads the gate's queues, drops and admission load on every scrape. */
+    public void watchGate(dev.vigil.engine.Gate g) {
+        queues.set(g::queueDepths);
+        gate.set(g);
+    }
+
+    /** Reads the listeners' connections and the memory budget on every scrape. */
+    public void watchFrontDoor(dev.vigil.server.FrontDoor d) {
+        frontDoor.set(d);
+    }
+
+    /** Reads the hash lists' sizes and refused reloads on every scrape. */
+    public void watchHashLists(dev.vigil.engine.hash.HashListRegistry registry) {
+        hashLists.set(registry);
     }
 
     /** The registry behind {@code /metrics}, for further collectors. */
