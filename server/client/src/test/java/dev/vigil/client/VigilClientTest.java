@@ -41,6 +41,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * timeouts, fail-closed verdicts and surfaced errors, TLS and Unix sockets. No assertion
  * depends on how long anything takes; waits are bounded only to turn a hang into a failure.
  */
+@org.junit.jupiter.api.extension.ExtendWith(dev.vigil.protocol.LeakDetection.class)
 class VigilClientTest {
     @TempDir
     Path tmp;

@@ -37,6 +37,7 @@ import org.junit.jupiter.api.Test;
  * The HTTP endpoint end to end: real requests over loopback with {@link HttpClient} (and a raw
  * socket for pipelining) against the real gate and classifier.
  */
+@org.junit.jupiter.api.extension.ExtendWith(dev.vigil.protocol.LeakDetection.class)
 class HttpServerTest {
     /** Under the size of c.png (1,178,841 bytes), over camera.png and astronaut.png. */
     static final int MAX_IMAGE_BYTES = 1 << 20;
