@@ -125,7 +125,7 @@ class ServeCommandTest {
         Path policies = Files.writeString(dir.resolve("policies.yaml"), POLICIES);
         Path token = Files.writeString(dir.resolve("token"), "s3cret\n");
         Path socket = dir.resolve("vigil.sock");
-        ServeCommand c = parse("--port", "0", "--socket", socket.toString(), "--policies", policies.toString(), "--token-file", token.toString(),
+        ServeCommand c = parse("--port", "0", "--http-port", "0", "--socket", socket.toString(), "--policies", policies.toString(), "--token-file", token.toString(),
                 "--max-in-flight-per-connection", "5", "--max-batch", "4", "--decode-threads", "1", "--intra-op-threads", "1");
         ServeCommand.Running running = c.start();
         try (RawClient client = RawClient.unix(socket)) {
