@@ -305,11 +305,7 @@ public final class Gate implements AutoCloseable {
                 }
             }
             decodeNanos = System.nanoTime() - t0;
-            Pixels decodedSource = source;
-            RequestContext ctx = new RequestContext(id, image, deadline, decodedSource == null ? null : () -> decodedSource, this::withdrawn);
-            if (decodedSource != null) {
-                ctx.source(); // owned by the context from now on, freed with the image
-            }
+            RequestContext ctx = new RequestContext(id, image, source, deadline, this::withdrawn);
             synchronized (this) {
                 if (!released) {
                     context = ctx;
@@ -317,8 +313,8 @@ public final class Gate implements AutoCloseable {
                 }
             }
             image.close(); // answered while decoding: nobody will read these pixels
-            if (decodedSource != null) {
-                decodedSource.close();
+            if (source != null) {
+                source.close();
             }
             throw drop("decode");
         }

@@ -53,7 +53,7 @@ class GateConcurrencyTest {
         photos.add(Files.readAllBytes(TestModels.photo("camera.png")));
         photos.add(Files.readAllBytes(TestModels.facePhoto("messi5.jpg")));
         photos.add(Files.readAllBytes(TestModels.facePhoto("quickie-flip-example-source.jpg")));
-        try (Stream<Path> files = Files.list(dev.vigil.engine.image.TestImagesAccess.referencePhotos())) {
+        try (Stream<Path> files = Files.list(TestModels.referencePhotos())) {
             for (Path f : files.sorted().toList()) {
                 photos.add(Files.readAllBytes(f));
             }

@@ -82,7 +82,25 @@ public final class TestModels {
         if (java.nio.file.Files.exists(cached)) {
             return cached;
         }
-        return Path.of(System.getProperty("vigil.referencePhotos", "../testdata/pdq/images")).resolve(file);
+        return referencePhotos().resolve(file);
+    }
+
+    /**
+     * The PDQ reference photos committed with the project ({@code testdata/pdq/images}): where the
+     * parent POM's {@code vigil.referencePhotos} points, else found from the working directory up.
+     */
+    public static Path referencePhotos() {
+        String configured = System.getProperty("vigil.referencePhotos", "");
+        if (!configured.isEmpty() && Files.isDirectory(Path.of(configured))) {
+            return Path.of(configured).toAbsolutePath().normalize();
+        }
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path candidate = dir.resolve("testdata/pdq/images");
+            if (Files.isDirectory(candidate)) {
+                return candidate;
+            }
+        }
+        throw new AssertionError("no PDQ test photos: vigil.referencePhotos=" + configured + " and no testdata/pdq/images above " + Path.of("").toAbsolutePath());
     }
 
     /**

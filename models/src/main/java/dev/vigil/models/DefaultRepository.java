@@ -77,7 +77,8 @@ public final class DefaultRepository {
     public boolean hasReference(List<Path> extraPhotos, List<String> names) {
         List<String> wanted = names.isEmpty() ? defaults.models().stream().map(ModelManifest::name).toList() : names;
         ReferenceRuntime runtime = new ReferenceRuntime(paths, progress);
-        return wanted.stream().allMatch(m -> runtime.current(m, extraPhotos));
+        String key = runtime.inputKey(extraPhotos); // reads every photo: once, not once per model
+        return wanted.stream().allMatch(m -> runtime.current(m, key));
     }
 
     /** Compares every installed model (or the named ones) with its reference outputs. */

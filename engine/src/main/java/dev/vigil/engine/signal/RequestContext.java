@@ -4,44 +4,37 @@ import dev.vigil.engine.image.Pixels;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Supplier;
+import java.util.function.BooleanSupplier;
 
 /**
- * One request as signal providers see it: its decoded image, its source image (decoded only if
- * a provider asks), and its deadline. The context owns the decoded pixels and closes them once
- * the request is answered AND every model call started for it has finished, so a batch still
- * running after a timeout never reads freed memory. Thread-safe.
+ * One request as signal providers see it: its decoded image, its decoded source image (an
+ * edit's, or none), its deadline, and whether anyone still waits for it. The context owns the
+ * decoded pixels and closes them once the request is answered AND every model call started for
+ * it has finished, so a batch still running after a timeout never reads freed memory.
+ * Thread-safe.
  */
 public final class RequestContext {
     private final String requestId;
     private final Pixels image;
+    private final Pixels source;
     private final long deadlineNanos;
-    private final Supplier<Pixels> sourceDecoder;
-    private final java.util.function.BooleanSupplier withdrawn;
+    private final BooleanSupplier withdrawn;
     private final List<CompletableFuture<?>> started = new ArrayList<>();
     private final java.util.Map<String, CompletableFuture<?>> shared = new java.util.HashMap<>();
-    private CompletableFuture<Pixels> source;
     private boolean released;
 
     /**
-     * @param sourceDecoder decodes the edit's source image, or null when the request has none;
-     *                      called at most once, on the thread of the first provider that asks
-     */
-    public RequestContext(String requestId, Pixels image, long deadlineNanos, Supplier<Pixels> sourceDecoder) {
-        this(requestId, image, deadlineNanos, sourceDecoder, () -> false);
-    }
-
-    /**
+     * @param image     the generated image, owned by the context from now on
+     * @param source    the edit's source image, owned by the context too, or null
      * @param withdrawn true once nobody waits for this request's verdict any more (answered,
      *                  cancelled, connection closed): batchers drop it instead of running it
      */
-    public RequestContext(String requestId, Pixels image, long deadlineNanos, Supplier<Pixels> sourceDecoder,
-                          java.util.function.BooleanSupplier withdrawn) {
-        this.withdrawn = withdrawn;
+    public RequestContext(String requestId, Pixels image, Pixels source, long deadlineNanos, BooleanSupplier withdrawn) {
         this.requestId = requestId;
         this.image = image;
+        this.source = source;
         this.deadlineNanos = deadlineNanos;
-        this.sourceDecoder = sourceDecoder;
+        this.withdrawn = withdrawn;
     }
 
     public String requestId() {
@@ -64,23 +57,13 @@ public final class RequestContext {
     }
 
     public boolean hasSource() {
-        return sourceDecoder != null;
+        return source != null;
     }
 
-    /** The source image of an edit, decoded on first use; fails if the request has none. */
-    public synchronized CompletableFuture<Pixels> source() {
-        if (source == null) {
-            if (sourceDecoder == null) {
-                source = CompletableFuture.failedFuture(new IllegalStateException("request " + requestId + " has no source image"));
-            } else {
-                try {
-                    source = CompletableFuture.completedFuture(sourceDecoder.get());
-                } catch (RuntimeException e) {
-                    source = CompletableFuture.failedFuture(e);
-                }
-            }
-        }
-        return source;
+    /** The source image of an edit; fails if the request has none. */
+    public CompletableFuture<Pixels> source() {
+        return source != null ? CompletableFuture.completedFuture(source)
+                : CompletableFuture.failedFuture(new IllegalStateException("request " + requestId + " has no source image"));
     }
 
     /**
@@ -133,12 +116,8 @@ public final class RequestContext {
         }
         CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).handle((v, e) -> {
             image.close();
-            CompletableFuture<Pixels> s;
-            synchronized (this) {
-                s = source;
-            }
-            if (s != null && s.isDone() && !s.isCompletedExceptionally()) {
-                s.join().close();
+            if (source != null) {
+                source.close();
             }
             afterFree.run();
             return null;

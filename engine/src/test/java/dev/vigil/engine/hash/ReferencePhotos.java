@@ -19,7 +19,6 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * it, {@code testdata/pdq/images} is looked for in each folder above the working directory.
  */
 final class ReferencePhotos {
-    private static final Path RELATIVE = Path.of("testdata", "pdq", "images");
 
     /** A photo from EXPECTED.tsv decoded by OpenCV into packed BGR rows (stride = 3 x width). */
     record Photo(String name, PdqHash expected, int width, int height, byte[] bgr) {
@@ -44,18 +43,7 @@ final class ReferencePhotos {
 
     /** The images folder; its parent holds EXPECTED.tsv, haystack.txt and needles.txt. */
     static Path images() {
-        String property = System.getProperty("vigil.referencePhotos");
-        if (property != null && Files.isDirectory(Path.of(property))) {
-            return Path.of(property).toAbsolutePath().normalize();
-        }
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve(RELATIVE).normalize();
-            if (Files.isDirectory(candidate)) {
-                return candidate;
-            }
-        }
-        throw new AssertionError("no PDQ test images: vigil.referencePhotos=" + property
-                + " does not exist and no testdata/pdq/images lies above " + Path.of("").toAbsolutePath());
+        return dev.vigil.engine.TestModels.referencePhotos();
     }
 
     static Path testData() {

@@ -143,13 +143,8 @@ final class TestImages {
         return b.array();
     }
 
-    /** The PDQ reference photos committed with the project (system property {@code vigil.referencePhotos}). */
+    /** The PDQ reference photos committed with the project. */
     static Path referencePhotos() {
-        String configured = System.getProperty("vigil.referencePhotos", "");
-        if (!configured.isEmpty() && Files.isDirectory(Path.of(configured))) {
-            return Path.of(configured);
-        }
-        // run from the module folder: the project's testdata sits one level up
-        return Path.of("../testdata/pdq/images");
+        return dev.vigil.engine.TestModels.referencePhotos();
     }
 }

@@ -87,13 +87,13 @@ public final class ReferenceRuntime {
         }
     }
 
-    /** Whether {@code model}'s reference outputs exist and were recorded from the inputs {@link #inputKey} names now. */
-    public boolean current(String model, List<Path> extraPhotos) {
+    /** Whether {@code model}'s reference outputs exist and were recorded from the inputs whose {@link #inputKey} is {@code key}. */
+    public boolean current(String model, String key) {
         Path dir = paths.reference().resolve(model);
-        Path key = dir.resolve(INPUT_KEY_FILE);
+        Path keyFile = dir.resolve(INPUT_KEY_FILE);
         try {
-            return Files.isRegularFile(dir.resolve("cases.json")) && Files.isRegularFile(key)
-                    && Files.readString(key).strip().equals(inputKey(extraPhotos));
+            return Files.isRegularFile(dir.resolve("cases.json")) && Files.isRegularFile(keyFile)
+                    && Files.readString(keyFile).strip().equals(key);
         } catch (IOException e) {
             return false;
         }

@@ -359,10 +359,10 @@ public final class ServeCommand implements Callable<Integer> {
                     Thread.currentThread().interrupt();
                 }
             }
-            cleanDrain = server.inFlight() == 0;
+            cleanDrain = !server.cutOff() && (http == null || !http.cutOff());
             gate.close();
             log.printf(Locale.ROOT, "vigil: stopped in %.1f s (%s)%n", (System.nanoTime() - t0) / 1e9,
-                    cleanDrain ? "every request answered" : server.inFlight() + " request(s) cut off after the shutdown grace");
+                    cleanDrain ? "every request answered" : "requests cut off after the shutdown grace");
             log.flush();
         }
 

@@ -68,6 +68,7 @@ final class FrameGuard extends ChannelInboundHandlerAdapter {
                         long bytes = remaining + 4;
                         if (!budget.tryReserve(bytes)) {
                             buf.release();
+                            budget.release(completed); // frames finished earlier in this buffer are never decoded now
                             refuse(ctx, bytes);
                             return;
                         }

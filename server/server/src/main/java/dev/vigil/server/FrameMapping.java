@@ -3,28 +3,17 @@ package dev.vigil.server;
 import dev.vigil.engine.InputException;
 import dev.vigil.engine.ScoreRequest;
 import dev.vigil.engine.Verdict;
-import dev.vigil.engine.batch.BatcherClosedException;
-import dev.vigil.engine.batch.DeadlineExceededException;
-import dev.vigil.engine.batch.QueueFullException;
 import dev.vigil.engine.image.EncodedImage;
 import dev.vigil.engine.image.ImageInput;
 import dev.vigil.engine.image.PixelFormat;
 import dev.vigil.engine.image.RawImage;
-import dev.vigil.engine.policy.PolicyException;
 import dev.vigil.protocol.Decision;
-import dev.vigil.protocol.ErrorCode;
 import dev.vigil.protocol.ErrorFrame;
 import dev.vigil.protocol.ImageData;
 import dev.vigil.protocol.ScoreFrame;
-import dev.vigil.protocol.VerdictDetails;
 import dev.vigil.protocol.VerdictFrame;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The one place between the engine's types and the protocol's frames: SCORE to
@@ -32,7 +21,6 @@ import java.util.concurrent.TimeoutException;
  * Stateless and thread-safe.
  */
 final class FrameMapping {
-    private static final System.Logger LOG = System.getLogger(FrameMapping.class.getName());
 
     private FrameMapping() {
     }

@@ -63,6 +63,7 @@ public final class VigilServer implements AutoCloseable {
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean stopped = new AtomicBoolean();
     private volatile boolean stopping;
+    private volatile boolean cutOff;
     private EventLoopGroup boss;
     private EventLoopGroup workers;
     private Channel tcpChannel;
@@ -188,6 +189,7 @@ public final class VigilServer implements AutoCloseable {
             });
         }
         if (!connections.newCloseFuture().awaitUninterruptibly(policy.shutdownGrace().toMillis())) {
+            cutOff = true;
             LOG.log(System.Logger.Level.INFO, () -> connections.size() + " connection(s) still busy after the shutdown grace; closing them");
             for (Channel ch : connections) {
                 ch.eventLoop().execute(() -> {
@@ -249,6 +251,11 @@ public final class VigilServer implements AutoCloseable {
     /** EPOLL or NIO. */
     public Transport transport() {
         return transport;
+    }
+
+    /** Whether {@link #stop()} had to cut off connections still busy after the shutdown grace. */
+    public boolean cutOff() {
+        return cutOff;
     }
 
     /** Requests in flight over every listener sharing this server's front door. */

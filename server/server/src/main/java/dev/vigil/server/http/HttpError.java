@@ -52,8 +52,14 @@ final class HttpError extends RuntimeException {
             this.status = HttpResponseStatus.valueOf(status);
         }
 
+        /** As the protocol's code says (one mapping); HTTP's own codes are not retryable. */
         boolean retryable() {
-            return protocol != null && protocol.retryable() && this != INTERNAL && this != DEADLINE_EXCEEDED;
+            return protocol != null && protocol.retryable();
+        }
+
+        /** The codes a later try may succeed at after a wait: they carry Retry-After. */
+        boolean waitHelps() {
+            return this == OVERLOADED || this == SHUTTING_DOWN;
         }
 
         static Code of(ErrorCode code) {
@@ -114,7 +120,7 @@ final class HttpError extends RuntimeException {
         }
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, code.status, Unpooled.wrappedBuffer(out.toByteArray()));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-        if (code.retryable()) {
+        if (code.waitHelps()) {
             Duration after = retryAfter != null ? retryAfter : retryAfterDefault;
             response.headers().set(HttpHeaderNames.RETRY_AFTER, Math.max(1, (after.toMillis() + 999) / 1000));
         }

@@ -44,6 +44,8 @@ final class HttpRequestGuard {
     private boolean reading;
     private boolean refused;
     private long reserved;
+    /** Whether the current body is reserved chunk by chunk (chunked, no Content-Length). */
+    private boolean chunked;
     private ScheduledFuture<?> deadline;
 
     HttpRequestGuard(MemoryBudget budget, Duration readTimeout, Duration retryAfter) {
@@ -117,7 +119,7 @@ final class HttpRequestGuard {
                         ReferenceCountUtil.release(msg);
                         return;
                     }
-                } else if (msg instanceof HttpContent content && !(msg instanceof HttpRequest) && reservedByChunks()) {
+                } else if (msg instanceof HttpContent content && !(msg instanceof HttpRequest) && chunked) {
                     if (!reserve(content.content().readableBytes())) {
                         ReferenceCountUtil.release(msg);
                         return;
@@ -136,13 +138,6 @@ final class HttpRequestGuard {
                 ctx.fireChannelRead(msg);
             }
         };
-    }
-
-    /** Whether the current body is reserved chunk by chunk (no Content-Length). */
-    private boolean chunked;
-
-    private boolean reservedByChunks() {
-        return chunked;
     }
 
     private String framingProblem(HttpRequest request) {

@@ -102,6 +102,7 @@ public final class HttpServer implements AutoCloseable {
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
     private volatile String notReady = "self-check pending";
     private volatile boolean closing;
+    private volatile boolean cutOff;
     private Channel listener;
 
     private HttpServer(Gate gate, VigilMetrics metrics, FrontDoor frontDoor) {
@@ -195,6 +196,11 @@ public final class HttpServer implements AutoCloseable {
     /** Whether {@code /readyz} answers 200 now: self-check passed and not shutting down. */
     public boolean isReady() {
         return ready.isDone() && !closing && !frontDoor.stopping();
+    }
+
+    /** Whether {@link #close()} closed connections with requests still in flight after the shutdown grace. */
+    public boolean cutOff() {
+        return cutOff;
     }
 
     /**
@@ -465,6 +471,7 @@ public final class HttpServer implements AutoCloseable {
                 }
             }
         }
+        cutOff = inFlight.get() > 0;
         connections.close().awaitUninterruptibly();
         loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
     }
