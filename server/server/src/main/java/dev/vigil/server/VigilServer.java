@@ -151,7 +151,8 @@ public final class VigilServer implements AutoCloseable {
         }
         try {
             if (Files.isRegularFile(path, java.nio.file.LinkOption.NOFOLLOW_LINKS) || Files.isDirectory(path)) {
-                throw new UncheckedIOException(new IOException("unix " + path + ": exists and is not a socket"));
+                String m = "unix " + path + ": exists and is not a socket";
+                throw new UncheckedIOException(m, new IOException(m));
             }
             boolean live;
             try (java.nio.channels.SocketChannel probe = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
@@ -160,8 +161,8 @@ public final class VigilServer implements AutoCloseable {
                 live = false; // nobody listens: a stale file
             }
             if (live) {
-                throw new UncheckedIOException(new IOException("unix " + path
-                        + ": in use (another server accepts connections on it; expected: a free path, or stop that server first)"));
+                String m = "unix " + path + ": in use (another server accepts connections on it; expected: a free path, or stop that server first)";
+                throw new UncheckedIOException(m, new IOException(m));
             }
             Files.delete(path);
         } catch (IOException e) {

@@ -108,6 +108,14 @@ class ServerShutdownTest {
                 .optUnixSocket(socket).build().start();
         try (RawClient c = RawClient.unix(socket)) {
             assertEquals(1, c.hello("").version());
+            // a third server on the socket the second one serves is refused, and the second keeps serving
+            VigilServer third = VigilServer.builder().setGate(TestGate.gate()).optTcp(InetAddress.getLoopbackAddress(), -1)
+                    .optUnixSocket(socket).build();
+            var inUse = assertThrows(java.io.UncheckedIOException.class, third::start);
+            assertEquals("unix " + socket + ": in use (another server accepts connections on it; expected: a free path, or stop that server first)",
+                    inUse.getMessage());
+            c.send(new dev.vigil.protocol.PingFrame(0, 7));
+            assertEquals(new dev.vigil.protocol.PongFrame(0, 7), c.read());
         } finally {
             second.stop();
         }
