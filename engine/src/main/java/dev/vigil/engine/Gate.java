@@ -181,8 +181,9 @@ public final class Gate implements AutoCloseable {
             return CompletableFuture.completedFuture(attempt.verdict(null, new GateClosedException()));
         }
         long bytes = heldBytes(request);
+        GateAdmission.Ticket ticket;
         try {
-            admission.admit(start, deadline, bytes);
+            ticket = admission.admit(start, deadline, bytes);
         } catch (OverloadedException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -192,7 +193,7 @@ public final class Gate implements AutoCloseable {
         try {
             decoded = CompletableFuture.supplyAsync(() -> attempt.decode(request), decodePool);
         } catch (RejectedExecutionException e) {
-            admission.finished(bytes, false);
+            admission.finished(ticket, System.nanoTime(), 0);
             return CompletableFuture.failedFuture(new OverloadedException(
                     "decode queue: " + decodeQueueCapacity + " images waiting (expected: < " + decodeQueueCapacity + ")", Duration.ofSeconds(1)));
         }
@@ -207,7 +208,7 @@ public final class Gate implements AutoCloseable {
                     if (attempt.droppedAt != null) {
                         dropped.computeIfAbsent(attempt.droppedAt, k -> new java.util.concurrent.atomic.LongAdder()).increment();
                     }
-                    admission.finished(bytes, attempt.droppedAt == null);
+                    admission.finished(ticket, System.nanoTime(), attempt.droppedAt == null ? attempt.answeredAt : 0);
                 }));
         return result;
     }
@@ -244,15 +245,17 @@ public final class Gate implements AutoCloseable {
     }
 
     /** The gate's load as admission sees it. */
-    public record Load(int pending, double serviceGapMillis, long bytesHeld, long bytesLimit) {
+    public record Load(int pending, double serviceGapMillis, double overheadMillis, long bytesHeld, long bytesLimit) {
     }
 
     /**
      * Requests taken on and not finished, the measured gap between completions under load (0
-     * until measured), and the memory budget held and its limit.
+     * until measured), how much longer than the queue's wait served requests took (a moving
+     * average), and the memory budget held and its limit.
      */
     public Load load() {
-        return new Load(admission.pending(), admission.gapMillis(), admission.budget().held(), admission.budget().limit());
+        return new Load(admission.pending(), admission.gapMillis(), admission.overheadMillis(), admission.budget().held(),
+                admission.budget().limit());
     }
 
     /** One request on its way through the gate. */
@@ -263,6 +266,8 @@ public final class Gate implements AutoCloseable {
         final long deadline;
         /** Set once the verdict is out (or the caller cancelled): what is left is dropped. */
         volatile boolean answered;
+        /** When its verdict was made (System.nanoTime()), 0 before. */
+        volatile long answeredAt;
         /** The stage that dropped the request, or null. */
         volatile String droppedAt;
         /** Guarded by this. */
@@ -363,6 +368,7 @@ public final class Gate implements AutoCloseable {
 
         Verdict verdict(Evaluation evaluation, Throwable failure) {
             long now = System.nanoTime();
+            answeredAt = now;
             List<String> models = new ArrayList<>();
             List<String> findings = new ArrayList<>();
             Map<String, String> failures = new LinkedHashMap<>();

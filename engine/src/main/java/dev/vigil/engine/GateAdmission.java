@@ -6,18 +6,27 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Whether the gate takes a request on: only work it can finish within the request's deadline,
- * and only while the memory budget has room. The estimate is the queue ahead times the measured
- * gap between completions while busy (an EWMA, which under load is the service time divided by
- * the work done at once): Triton's queue policy and TF Serving's batch timeout act once a
- * request has waited; this refuses up front, while the answer is still a cheap, retryable
- * OVERLOADED. Thread-safe; the check and the count are not one atomic step, so a burst may
- * overshoot by the number of threads admitting at once, which the safety margin absorbs.
+ * and only while the memory budget has room. The estimate of a request's time to verdict is the
+ * queue ahead times the measured gap between completions while busy (an EWMA, which under load
+ * is the service time divided by the work done at once), plus a learned overhead: the moving
+ * average of how much longer served requests really took than their estimate said (their own
+ * decoding and inference, stages that do not run in arrival order). Triton's queue policy and
+ * TF Serving's batch timeout act once a request has waited; this refuses up front, while the
+ * answer is still a cheap, retryable OVERLOADED, and keeps the queue short enough that what is
+ * admitted finishes: work admitted and then dropped at its deadline is capacity thrown away.
+ * <p>
+ * Thread-safe; the check and the count are not one atomic step, so a burst may overshoot by the
+ * number of threads admitting at once, which the safety margin absorbs.
  */
 final class GateAdmission {
     /** Admit only when the estimate is within this share of the time left, so that admitted work finishes. */
-    static final double DEADLINE_SHARE = 0.8;
-    /** Weight of the newest gap in the moving average. */
+    static final double DEADLINE_SHARE = 0.6;
+    /** Weight of the newest sample in the moving averages. */
     private static final double ALPHA = 0.1;
+
+    /** A request taken on: the bytes it holds, and when and with what estimate it was admitted. */
+    record Ticket(long bytes, long admittedAt, long estimateNanos) {
+    }
 
     private final MemoryBudget budget;
     private final int maxPending;
@@ -27,6 +36,8 @@ final class GateAdmission {
     private long lastCompletion;
     /** Guarded by rate; 0 until measured. */
     private double gapNanos;
+    /** Guarded by rate: how much longer than estimated served requests took (never below 0). */
+    private double overheadNanos;
 
     GateAdmission(MemoryBudget budget, int maxPending) {
         this.budget = budget;
@@ -37,51 +48,56 @@ final class GateAdmission {
      * Takes the request on, holding {@code bytes} of the budget until {@link #finished}; or
      * throws {@link OverloadedException} saying why, having taken nothing.
      */
-    void admit(long now, long deadline, long bytes) {
+    Ticket admit(long now, long deadline, long bytes) {
         int ahead = pending.get();
-        double gap = gap();
-        // the wait for the queue ahead: with nothing ahead a request starts at once, and a deadline
-        // shorter than its own service time is the request's problem (a fail-closed BLOCK), not load
-        long wait = (long) (ahead * gap);
+        double gap;
+        double overhead;
+        synchronized (rate) {
+            gap = gapNanos;
+            overhead = overheadNanos;
+        }
+        long queueWait = (long) (ahead * gap);
+        long estimate = queueWait + (long) overhead;
         if (ahead >= maxPending) {
-            throw new OverloadedException("requests in the gate: " + ahead + " (expected: < " + maxPending + ")", retryAfter(wait));
+            throw new OverloadedException("requests in the gate: " + ahead + " (expected: < " + maxPending + ")", retryAfter(queueWait));
         }
         long left = deadline - now;
-        if (ahead > 0 && gap > 0 && wait > left * DEADLINE_SHARE) {
+        // with nothing ahead a request starts at once, and a deadline shorter than its own service
+        // time is the request's problem (a fail-closed BLOCK), not load
+        if (ahead > 0 && estimate > left * DEADLINE_SHARE) {
             throw new OverloadedException(String.format(Locale.ROOT,
-                    "estimated time to verdict: %d ms, %d request(s) ahead at %.1f ms each (expected: <= %d ms, %.0f%% of the deadline)",
-                    wait / 1_000_000, ahead, gap / 1e6, (long) (left * DEADLINE_SHARE) / 1_000_000, DEADLINE_SHARE * 100), retryAfter(wait));
+                    "estimated time to verdict: %d ms, %d request(s) ahead at %.1f ms each and %d ms of its own"
+                            + " (expected: <= %d ms, %.0f%% of the deadline)",
+                    estimate / 1_000_000, ahead, gap / 1e6, (long) overhead / 1_000_000, (long) (left * DEADLINE_SHARE) / 1_000_000,
+                    DEADLINE_SHARE * 100), retryAfter(queueWait));
         }
         if (!budget.tryReserve(bytes)) {
             throw new OverloadedException("memory held by requests: " + budget.held() + " bytes + " + bytes + " for this one (expected: <= "
-                    + budget.limit() + ", the memory budget)", retryAfter(wait));
+                    + budget.limit() + ", the memory budget)", retryAfter(queueWait));
         }
         pending.incrementAndGet();
+        return new Ticket(bytes, now, queueWait);
     }
 
     /**
-     * The request's work has ended and its memory is freed. {@code served}: it ran to a verdict
-     * (not dropped early), so its completion says something about the service rate.
+     * The request's work has ended and its memory is freed. {@code answeredAt}: when it ran to a
+     * verdict (its completion says something about the service rate), or 0 when it was dropped
+     * early or refused after admission.
      */
-    void finished(long bytes, boolean served) {
-        budget.release(bytes);
+    void finished(Ticket ticket, long now, long answeredAt) {
+        budget.release(ticket.bytes());
         int before = pending.getAndDecrement();
-        if (!served) {
+        if (answeredAt == 0) {
             return;
         }
         synchronized (rate) {
-            long now = System.nanoTime();
             if (before >= 2 && lastCompletion != 0) {
                 long g = now - lastCompletion;
                 gapNanos = gapNanos == 0 ? g : gapNanos * (1 - ALPHA) + g * ALPHA;
             }
             lastCompletion = now;
-        }
-    }
-
-    private double gap() {
-        synchronized (rate) {
-            return gapNanos;
+            long over = Math.max(0, answeredAt - ticket.admittedAt() - ticket.estimateNanos());
+            overheadNanos = overheadNanos * (1 - ALPHA) + over * ALPHA;
         }
     }
 
@@ -96,7 +112,16 @@ final class GateAdmission {
 
     /** The measured time between completions under load, in milliseconds; 0 until measured. */
     double gapMillis() {
-        return gap() / 1e6;
+        synchronized (rate) {
+            return gapNanos / 1e6;
+        }
+    }
+
+    /** How much longer than the queue estimate served requests took, in milliseconds (a moving average). */
+    double overheadMillis() {
+        synchronized (rate) {
+            return overheadNanos / 1e6;
+        }
     }
 
     MemoryBudget budget() {

@@ -377,6 +377,22 @@ public final class ServeCommand implements Callable<Integer> {
         }
     }
 
+    /** The share of the JVM's heap the memory budget may take; the rest is for the models' Java side, buffers and garbage. */
+    static final double BUDGET_HEAP_SHARE = 0.6;
+
+    /**
+     * A budget the heap cannot hold would let requests take the process down instead of being
+     * refused: refused at start, naming the flag, the value and the limit.
+     */
+    static void checkBudgetFitsHeap(long budget, long maxHeap) {
+        long limit = (long) (maxHeap * BUDGET_HEAP_SHARE);
+        if (budget > limit) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "memory-budget: %d bytes (expected: <= %d, %.0f%% of the JVM's %d MiB heap; give the JVM more with VIGIL_JAVA_OPTS=-Xmx...)",
+                    budget, limit, BUDGET_HEAP_SHARE * 100, maxHeap >> 20));
+        }
+    }
+
     /** Loads everything and starts listening; one log line per step. */
     Running start() {
         PrintWriter log = spec.commandLine().getErr();
@@ -404,6 +420,7 @@ public final class ServeCommand implements Callable<Integer> {
             rules.ioThreads(ioThreads);
         }
         ListenerPolicy policy = rules.build();
+        checkBudgetFitsHeap(policy.memoryBudget(), Runtime.getRuntime().maxMemory());
         if (policy.checkExposure(address, "bind")) {
             log.printf(Locale.ROOT, "vigil: WARNING: serving %s without a token (--allow-unauthenticated): anyone who reaches this address can score%n",
                     address.getHostAddress());

@@ -169,6 +169,14 @@ public final class VigilMetrics {
                         cb.call(g.load().serviceGapMillis() / 1000.0);
                     }
                 }).register(registry);
+        GaugeWithCallback.builder().name("vigil_gate_service_overhead_seconds")
+                .help("How much longer than the queue's wait served requests took (their own decoding and inference): admission adds it to every estimate")
+                .unit(Unit.SECONDS).callback(cb -> {
+                    var g = gate.get();
+                    if (g != null) {
+                        cb.call(g.load().overheadMillis() / 1000.0);
+                    }
+                }).register(registry);
         GaugeWithCallback.builder().name("vigil_memory_budget_held_bytes").unit(Unit.BYTES)
                 .help("Bytes held by requests in every state (bodies and frames in transit, queued images, decoded pixels) against the memory budget")
                 .callback(cb -> {
