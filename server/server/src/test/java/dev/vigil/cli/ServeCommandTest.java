@@ -117,6 +117,11 @@ class ServeCommandTest {
                 assertThrows(IllegalArgumentException.class, () -> parse("--token", "a", "--token-file", tokenFile.toString()).start()).getMessage());
         assertEquals("transport: carrier-pigeon (expected: auto, epoll or nio)",
                 assertThrows(IllegalArgumentException.class, () -> parse("--transport", "carrier-pigeon").start()).getMessage());
+        long tooMuch = Runtime.getRuntime().maxMemory();
+        String budget = assertThrows(IllegalArgumentException.class, () -> parse("--memory-budget", "" + tooMuch).start()).getMessage();
+        assertTrue(budget.startsWith("memory-budget: " + tooMuch + " bytes (expected: <= " + (long) (tooMuch * ServeCommand.BUDGET_HEAP_SHARE)
+                + ", 60% of the JVM's"), budget);
+        assertTrue(budget.contains("-Xmx"), "says how to give the JVM more: " + budget);
         assertEquals("", err.toString(), "nothing was started");
     }
 
