@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -28,6 +27,8 @@ public final class FrontDoor {
     private static final System.Logger LOG = System.getLogger(FrontDoor.class.getName());
     /** How long accepting pauses after it failed (descriptors exhausted), as Netty's acceptor does. */
     private static final long ACCEPT_PAUSE_MS = 200;
+    /** Quiet time that ends an episode of failed accepts. */
+    private static final long ACCEPT_EPISODE_QUIET_NANOS = 10_000_000_000L;
     private static final AttributeKey<Boolean> COUNTED = AttributeKey.valueOf("vigil.connection.counted");
 
     private final ListenerPolicy policy;
@@ -37,7 +38,12 @@ public final class FrontDoor {
     private final MemoryBudget budget;
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicLong refusedConnections = new AtomicLong();
-    private final AtomicBoolean acceptFailing = new AtomicBoolean();
+    /**
+     * When accepting last failed (System.nanoTime()), or Long.MIN_VALUE: an episode of failures
+     * ends once accepting has gone {@link #ACCEPT_EPISODE_QUIET_NANOS} without one, so that a
+     * limit the server keeps bumping into while descriptors come and go is logged once, not per accept.
+     */
+    private final AtomicLong lastAcceptFailure = new AtomicLong(Long.MIN_VALUE);
     private volatile boolean stopping;
 
     /** With a memory budget of its own, of the policy's size. */
@@ -128,7 +134,6 @@ public final class FrontDoor {
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) throws Exception {
-            acceptFailing.set(false); // accepting works again
             int open = connections.incrementAndGet();
             Channel ch = ctx.channel();
             ch.attr(COUNTED).set(Boolean.TRUE);
@@ -160,9 +165,12 @@ public final class FrontDoor {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (cause instanceof IOException && acceptFailing.compareAndSet(false, true)) {
+            long now = System.nanoTime();
+            long last = lastAcceptFailure.getAndSet(now);
+            boolean newEpisode = last == Long.MIN_VALUE || now - last > ACCEPT_EPISODE_QUIET_NANOS;
+            if (cause instanceof IOException && newEpisode) {
                 LOG.log(System.Logger.Level.WARNING, listener + ": cannot accept connections: " + cause.getMessage() + " (" + connections.get()
-                        + " open); accepting again as descriptors free up (logged once until then)");
+                        + " open); accepting again as descriptors free up (logged once until accepting has worked for 10 s)");
             } else if (!(cause instanceof IOException)) {
                 LOG.log(System.Logger.Level.WARNING, listener + ": accept failed", cause);
             }
