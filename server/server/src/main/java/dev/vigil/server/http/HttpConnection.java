@@ -143,6 +143,13 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() instanceof javax.net.ssl.SSLException ssl) {
+            // a plain client on a TLS port, or a failed handshake: one line, not the record it sent
+            String message = ssl instanceof io.netty.handler.ssl.NotSslRecordException ? "not a TLS record (a plain HTTP client?)" : ssl.getMessage();
+            LOG.log(System.Logger.Level.INFO, () -> "http connection " + ctx.channel().remoteAddress() + ": TLS: " + message);
+            ctx.close();
+            return;
+        }
         // a reset connection is the client's business; anything else is worth a look
         LOG.log(cause instanceof java.io.IOException ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
                 "http connection " + ctx.channel().remoteAddress() + " closed after an error", cause);
