@@ -294,7 +294,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (evt instanceof SslHandshakeCompletionEvent handshake && !handshake.isSuccess()) {
-            LOG.log(System.Logger.Level.INFO, () -> peer() + ": TLS handshake failed: " + handshake.cause().getMessage());
+            LOG.log(System.Logger.Level.INFO, () -> peer() + ": TLS handshake failed: " + TlsConfig.describe(handshake.cause()));
             state = State.CLOSED;
             ctx.close();
             return;
@@ -337,7 +337,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             fatal(p.toFrame());
         } else if (cause instanceof DecoderException && cause.getCause() instanceof SSLException ssl) {
             if (state != State.CLOSED) { // a failed handshake was logged with its event
-                LOG.log(System.Logger.Level.INFO, () -> peer() + ": TLS: " + ssl.getMessage());
+                LOG.log(System.Logger.Level.INFO, () -> peer() + ": TLS: " + TlsConfig.describe(ssl));
             }
             state = State.CLOSED;
             ctx.close();

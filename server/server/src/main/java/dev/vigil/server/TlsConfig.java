@@ -25,6 +25,15 @@ public record TlsConfig(Path certificateChain, Path privateKey, Path clientCa) {
         Objects.requireNonNull(privateKey, "privateKey");
     }
 
+    /**
+     * A TLS failure in one line for the log: a record that is not TLS (a plain client on a TLS
+     * port) is named as such, without the bytes it sent, which Netty's message carries in hex.
+     */
+    public static String describe(Throwable failure) {
+        return failure instanceof io.netty.handler.ssl.NotSslRecordException ? "not a TLS record (a plain client on a TLS port?)"
+                : String.valueOf(failure.getMessage());
+    }
+
     /** Builds the server context; throws {@link IllegalArgumentException} naming the file that cannot be used. */
     SslContext serverContext() {
         requireReadable("tls-cert", certificateChain);

@@ -144,9 +144,8 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() instanceof javax.net.ssl.SSLException ssl) {
-            // a plain client on a TLS port, or a failed handshake: one line, not the record it sent
-            String message = ssl instanceof io.netty.handler.ssl.NotSslRecordException ? "not a TLS record (a plain HTTP client?)" : ssl.getMessage();
-            LOG.log(System.Logger.Level.INFO, () -> "http connection " + ctx.channel().remoteAddress() + ": TLS: " + message);
+            // a plain client on a TLS port, or a failed handshake: the client's business, in one line
+            LOG.log(System.Logger.Level.INFO, () -> "http connection " + ctx.channel().remoteAddress() + ": TLS: " + dev.vigil.server.TlsConfig.describe(ssl));
             ctx.close();
             return;
         }
