@@ -24,8 +24,8 @@ final class GateAdmission {
     /** Weight of the newest sample in the moving averages. */
     private static final double ALPHA = 0.1;
 
-    /** A request taken on: the bytes it holds, and when and with what estimate it was admitted. */
-    record Ticket(long bytes, long admittedAt, long estimateNanos) {
+    /** A request taken on: the bytes it holds, when it was admitted and the queue's wait it was expected to meet. */
+    record Ticket(long bytes, long admittedAt, long queueWaitNanos) {
     }
 
     private final MemoryBudget budget;
@@ -96,7 +96,7 @@ final class GateAdmission {
                 gapNanos = gapNanos == 0 ? g : gapNanos * (1 - ALPHA) + g * ALPHA;
             }
             lastCompletion = now;
-            long over = Math.max(0, answeredAt - ticket.admittedAt() - ticket.estimateNanos());
+            long over = Math.max(0, answeredAt - ticket.admittedAt() - ticket.queueWaitNanos());
             overheadNanos = overheadNanos * (1 - ALPHA) + over * ALPHA;
         }
     }

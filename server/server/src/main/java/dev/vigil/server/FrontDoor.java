@@ -165,13 +165,14 @@ public final class FrontDoor {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            long now = System.nanoTime();
-            long last = lastAcceptFailure.getAndSet(now);
-            boolean newEpisode = last == Long.MIN_VALUE || now - last > ACCEPT_EPISODE_QUIET_NANOS;
-            if (cause instanceof IOException && newEpisode) {
-                LOG.log(System.Logger.Level.WARNING, listener + ": cannot accept connections: " + cause.getMessage() + " (" + connections.get()
-                        + " open); accepting again as descriptors free up (logged once until accepting has worked for 10 s)");
-            } else if (!(cause instanceof IOException)) {
+            if (cause instanceof IOException) {
+                long now = System.nanoTime();
+                long last = lastAcceptFailure.getAndSet(now);
+                if (last == Long.MIN_VALUE || now - last > ACCEPT_EPISODE_QUIET_NANOS) {
+                    LOG.log(System.Logger.Level.WARNING, listener + ": cannot accept connections: " + cause.getMessage() + " (" + connections.get()
+                            + " open); accepting again as descriptors free up (logged once until accepting has worked for 10 s)");
+                }
+            } else {
                 LOG.log(System.Logger.Level.WARNING, listener + ": accept failed", cause);
             }
             // as Netty's own acceptor would (it sits after this handler and is not told): pause
