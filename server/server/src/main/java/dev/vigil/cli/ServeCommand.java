@@ -103,10 +103,11 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Most open connections over every listener (binary and HTTP); one more is answered OVERLOADED (HTTP 503) and closed (default: ${DEFAULT-VALUE}).")
     int maxConnections;
 
-    @Option(names = "--memory-budget", paramLabel = "BYTES", defaultValue = "" + MemoryBudget.DEFAULT_LIMIT,
+    @Option(names = "--memory-budget", paramLabel = "BYTES",
             description = "Bytes requests may hold at once in every state: unfinished bodies and frames, queued images, decoded pixels;"
-                    + " beyond it new work is refused with a retryable OVERLOADED (HTTP 503) (default: ${DEFAULT-VALUE}).")
-    long memoryBudget;
+                    + " beyond it new work is refused with a retryable OVERLOADED (HTTP 503). At most 60% of the JVM's heap"
+                    + " (default: " + MemoryBudget.DEFAULT_LIMIT + ", or 60% of a smaller heap).")
+    Long memoryBudget;
 
     @Option(names = "--request-read-timeout", paramLabel = "DURATION", defaultValue = "30s", converter = DurationConverter.class,
             description = "A request (HTTP headers and body, a binary frame, the HELLO from connecting) must arrive within this long of its first byte;"
@@ -381,16 +382,21 @@ public final class ServeCommand implements Callable<Integer> {
     static final double BUDGET_HEAP_SHARE = 0.6;
 
     /**
-     * A budget the heap cannot hold would let requests take the process down instead of being
-     * refused: refused at start, naming the flag, the value and the limit.
+     * The memory budget to serve with: the one given, unless the heap cannot hold it (requests
+     * would then take the process down instead of being refused), which is refused at start
+     * naming the flag, the value and the limit; none given, the default, or less on a small heap.
      */
-    static void checkBudgetFitsHeap(long budget, long maxHeap) {
+    static long budgetFittingHeap(Long budget, long maxHeap) {
         long limit = (long) (maxHeap * BUDGET_HEAP_SHARE);
+        if (budget == null) {
+            return Math.min(MemoryBudget.DEFAULT_LIMIT, limit);
+        }
         if (budget > limit) {
             throw new IllegalArgumentException(String.format(Locale.ROOT,
                     "memory-budget: %d bytes (expected: <= %d, %.0f%% of the JVM's %d MiB heap; give the JVM more with VIGIL_JAVA_OPTS=-Xmx...)",
                     budget, limit, BUDGET_HEAP_SHARE * 100, maxHeap >> 20));
         }
+        return budget;
     }
 
     /** Loads everything and starts listening; one log line per step. */
@@ -410,7 +416,7 @@ public final class ServeCommand implements Callable<Integer> {
                 .maxInFlightPerConnection(maxInFlightPerConnection)
                 .maxImageBytes(maxImageBytes)
                 .maxFrame(maxFrame)
-                .memoryBudget(memoryBudget)
+                .memoryBudget(budgetFittingHeap(memoryBudget, Runtime.getRuntime().maxMemory()))
                 .defaultTimeout(timeout)
                 .maxTimeout(maxTimeout)
                 .idleTimeout(idleTimeout)
@@ -420,7 +426,6 @@ public final class ServeCommand implements Callable<Integer> {
             rules.ioThreads(ioThreads);
         }
         ListenerPolicy policy = rules.build();
-        checkBudgetFitsHeap(policy.memoryBudget(), Runtime.getRuntime().maxMemory());
         if (policy.checkExposure(address, "bind")) {
             log.printf(Locale.ROOT, "vigil: WARNING: serving %s without a token (--allow-unauthenticated): anyone who reaches this address can score%n",
                     address.getHostAddress());
@@ -511,7 +516,7 @@ public final class ServeCommand implements Callable<Integer> {
         }
         log.printf(Locale.ROOT, "vigil: ready (every listener: max %d connections, %d in flight, %d per connection, memory budget %d MiB;"
                         + " deadline %s, request read %s, idle close %s, shutdown grace %s)%n", maxConnections, maxInFlight, maxInFlightPerConnection,
-                memoryBudget >> 20, DurationConverter.format(timeout), DurationConverter.format(requestReadTimeout), DurationConverter.format(idleTimeout),
+                policy.memoryBudget() >> 20, DurationConverter.format(timeout), DurationConverter.format(requestReadTimeout), DurationConverter.format(idleTimeout),
                 DurationConverter.format(shutdownGrace));
         log.flush();
         return new Running(server, http, gate, log, () -> reload(gate, hashLists, registry, log));

@@ -122,6 +122,10 @@ class ServeCommandTest {
         assertTrue(budget.startsWith("memory-budget: " + tooMuch + " bytes (expected: <= " + (long) (tooMuch * ServeCommand.BUDGET_HEAP_SHARE)
                 + ", 60% of the JVM's"), budget);
         assertTrue(budget.contains("-Xmx"), "says how to give the JVM more: " + budget);
+        // none given: the default where the heap holds it, 60 % of a smaller heap (a small container) rather than a refusal
+        assertEquals(dev.vigil.engine.MemoryBudget.DEFAULT_LIMIT, ServeCommand.budgetFittingHeap(null, 4L << 30));
+        assertEquals((long) ((512L << 20) * 0.6), ServeCommand.budgetFittingHeap(null, 512L << 20));
+        assertEquals(100L << 20, ServeCommand.budgetFittingHeap(100L << 20, 512L << 20), "a budget that fits is kept");
         assertEquals("", err.toString(), "nothing was started");
     }
 
