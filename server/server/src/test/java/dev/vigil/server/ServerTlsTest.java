@@ -51,9 +51,14 @@ class ServerTlsTest {
 
     /** A client context trusting the server's certificate, presenting {@code identity} if not null. */
     static SSLContext clientContext(SelfSignedCertificate identity) throws Exception {
+        return clientContext(serverCert, identity);
+    }
+
+    /** A client context trusting {@code server} alone, presenting {@code identity} if not null. */
+    static SSLContext clientContext(SelfSignedCertificate server, SelfSignedCertificate identity) throws Exception {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
-        trust.setCertificateEntry("server", serverCert.cert());
+        trust.setCertificateEntry("server", server.cert());
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(trust);
         KeyManagerFactory kmf = null;
