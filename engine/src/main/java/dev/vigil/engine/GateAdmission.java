@@ -49,6 +49,32 @@ final class GateAdmission {
      * throws {@link OverloadedException} saying why, having taken nothing.
      */
     Ticket admit(long now, long deadline, long bytes) {
+        long queueWait = refuseWhenLate(now, deadline);
+        if (!budget.tryReserve(bytes)) {
+            throw new OverloadedException("memory held by requests: " + budget.held() + " bytes + " + bytes + " for this one (expected: <= "
+                    + budget.limit() + ", the memory budget)", retryAfter(queueWait));
+        }
+        pending.incrementAndGet();
+        return new Ticket(bytes, now, queueWait);
+    }
+
+    /**
+     * What {@link #admit} would say of a request with this deadline now, without taking
+     * anything: the refusal, or null when the queue would take it. For a transport that can
+     * refuse before the request's body is sent (HTTP's {@code Expect: 100-continue}); the
+     * memory budget is not asked, as the body's size is not the request's whole size yet.
+     */
+    OverloadedException wouldRefuse(long now, long deadline) {
+        try {
+            refuseWhenLate(now, deadline);
+            return null;
+        } catch (OverloadedException e) {
+            return e;
+        }
+    }
+
+    /** Throws when the queue is full or its estimated wait leaves too little of the deadline; else returns that wait. */
+    private long refuseWhenLate(long now, long deadline) {
         int ahead = pending.get();
         double gap;
         double overhead;
@@ -71,12 +97,7 @@ final class GateAdmission {
                     estimate / 1_000_000, ahead, gap / 1e6, (long) overhead / 1_000_000, (long) (left * DEADLINE_SHARE) / 1_000_000,
                     DEADLINE_SHARE * 100), retryAfter(queueWait));
         }
-        if (!budget.tryReserve(bytes)) {
-            throw new OverloadedException("memory held by requests: " + budget.held() + " bytes + " + bytes + " for this one (expected: <= "
-                    + budget.limit() + ", the memory budget)", retryAfter(queueWait));
-        }
-        pending.incrementAndGet();
-        return new Ticket(bytes, now, queueWait);
+        return queueWait;
     }
 
     /**
@@ -91,14 +112,28 @@ final class GateAdmission {
             return;
         }
         synchronized (rate) {
-            if (before >= 2 && lastCompletion != 0) {
-                long g = now - lastCompletion;
-                gapNanos = gapNanos == 0 ? g : gapNanos * (1 - ALPHA) + g * ALPHA;
+            if (lastCompletion != 0 && lastCompletion >= ticket.admittedAt()) {
+                // pending since the last completion: the gate was busy all along
+                sampleGap(now - lastCompletion);
+            } else if (before >= 2) {
+                // admitted after it, with others: the interval starts at its admission, so that a
+                // quiet spell before it never counts as service time
+                sampleGap(now - ticket.admittedAt());
+            } else if (gapNanos > now - ticket.admittedAt()) {
+                // served alone in less than the gap: work done at once only shortens the gap, so
+                // this bounds it (an estimate too high to admit anything behind a request would
+                // otherwise never be measured again)
+                gapNanos = now - ticket.admittedAt();
             }
             lastCompletion = now;
             long over = Math.max(0, answeredAt - ticket.admittedAt() - ticket.queueWaitNanos());
             overheadNanos = overheadNanos * (1 - ALPHA) + over * ALPHA;
         }
+    }
+
+    /** Guarded by rate. */
+    private void sampleGap(long g) {
+        gapNanos = gapNanos == 0 ? g : gapNanos * (1 - ALPHA) + g * ALPHA;
     }
 
     private static Duration retryAfter(long waitNanos) {

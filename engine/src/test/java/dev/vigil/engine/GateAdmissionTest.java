@@ -63,6 +63,50 @@ class GateAdmissionTest {
     }
 
     @Test
+    void aQuietSpellIsNotServiceTimeAndALoneRequestBoundsTheGap() {
+        GateAdmission admission = new GateAdmission(MemoryBudget.unlimited(), 10_000);
+        long now = 0;
+        List<GateAdmission.Ticket> tickets = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            tickets.add(admission.admit(now, now + DEADLINE, 0));
+        }
+        for (GateAdmission.Ticket t : tickets) {
+            now += 20 * MS;
+            admission.finished(t, now, now);
+        }
+        assertEquals(20.0, admission.gapMillis(), 0.01);
+        // a minute with nothing to do, then two requests at once, the first served in 30 ms: the
+        // gap sample is those 30 ms, not the minute since the last completion
+        now += 60_000 * MS;
+        GateAdmission.Ticket a = admission.admit(now, now + DEADLINE, 0);
+        GateAdmission.Ticket b = admission.admit(now, now + DEADLINE, 0);
+        admission.finished(a, now + 30 * MS, now + 30 * MS);
+        assertEquals(21.0, admission.gapMillis(), 0.01, "20 ms moved a tenth of the way to 30 ms");
+        admission.finished(b, now + 50 * MS, now + 50 * MS);
+
+        // an estimate gone too high to admit anything behind a request (here 3.6 s a request, over
+        // 60 % of a 5 s deadline) comes down from requests served alone
+        GateAdmission stuck = new GateAdmission(MemoryBudget.unlimited(), 10_000);
+        List<GateAdmission.Ticket> slow = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            slow.add(stuck.admit(0, DEADLINE, 0));
+        }
+        stuck.finished(slow.get(0), 4_000 * MS, 4_000 * MS);
+        stuck.finished(slow.get(1), 8_000 * MS, 8_000 * MS);
+        assertEquals(4_000.0, stuck.gapMillis(), 0.01);
+        stuck.finished(slow.get(2), 8_000 * MS, 8_000 * MS); // in the same batch as the second: a gap of 0, averaged in
+        assertEquals(3_600.0, stuck.gapMillis(), 0.01);
+        long t0 = 9_000 * MS;
+        GateAdmission.Ticket alone = stuck.admit(t0, t0 + DEADLINE, 0);
+        assertThrows(OverloadedException.class, () -> stuck.admit(t0, t0 + DEADLINE, 0), "3.6 s behind one request: refused");
+        stuck.finished(alone, t0 + 100 * MS, t0 + 100 * MS);
+        assertEquals(100.0, stuck.gapMillis(), 0.01, "served alone in 100 ms: the gap is at most that");
+        GateAdmission.Ticket first = stuck.admit(t0 + 100 * MS, t0 + 100 * MS + DEADLINE, 0);
+        stuck.admit(t0 + 100 * MS, t0 + 100 * MS + DEADLINE, 0); // admitted behind it now
+        stuck.finished(first, t0 + 200 * MS, 0);
+    }
+
+    @Test
     void learnsHowMuchLongerThanTheQueueRequestsTake() {
         GateAdmission admission = new GateAdmission(MemoryBudget.unlimited(), 10_000);
         long now = 0;
