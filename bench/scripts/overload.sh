@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Overload run for #12: capacity (closed loop), then 5x that rate open loop; CPU of both sides, RSS peak and idle.
-# LG_PREFIX (e.g. "nice -n 10") runs the load generator under it in both runs.
+# LG_PREFIX (e.g. "nice -n 10") runs the load generator under it in both runs; SERVE_JAVA_OPTS are the
+# server's JVM options (a JFR recording, say), which the load generator does not get. TARGET is the
+# address to load (default 127.0.0.1:7461; unix:/tmp/vigil-overload.sock loads serve's Unix socket).
 set -u
+unset VIGIL_JAVA_OPTS
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 pkill -f "dev.vigil.cli.VigilCommand serve" ; sleep 2
-./vigil serve > /tmp/serve2.log 2>&1 &
+VIGIL_JAVA_OPTS="${SERVE_JAVA_OPTS:-}" ./vigil serve --socket /tmp/vigil-overload.sock > /tmp/serve2.log 2>&1 &
 for i in $(seq 1 90); do curl -sf http://127.0.0.1:7462/readyz >/dev/null && break; sleep 1; done
 PID=$(pgrep -f "VigilCommand serve" | head -1)
 cpu() { awk '{print $14+$15}' /proc/$PID/stat; }
 echo "server pid $PID"; grep -E "VmRSS|VmHWM" /proc/$PID/status
 C0=$(cpu)
-/usr/bin/time -f "load generator (capacity): %e s wall, %U s user, %S s sys" -o /tmp/lgc.time ${LG_PREFIX:-} ./vigil bench load --target 127.0.0.1:7461 --clients 32 --seconds 20 --warmup 5 --json > /tmp/cap.json 2>/tmp/cap.err
+/usr/bin/time -f "load generator (capacity): %e s wall, %U s user, %S s sys" -o /tmp/lgc.time ${LG_PREFIX:-} ./vigil bench load --target ${TARGET:-127.0.0.1:7461} --clients 32 --seconds 20 --warmup 5 --json > /tmp/cap.json 2>/tmp/cap.err
 C1=$(cpu)
 cat /tmp/lgc.time; echo "server CPU during the capacity run: $(( (C1-C0)/100 )) s"
 CAP=$(python3 -c "import json;print(json.load(open('/tmp/cap.json'))['throughput_per_s'])")
@@ -20,7 +23,7 @@ rm -f /tmp/rss.txt
 ( while kill -0 $PID 2>/dev/null; do grep VmRSS /proc/$PID/status | awk '{print $2}' >> /tmp/rss.txt; sleep 0.5; done ) &
 MON=$!
 T0=$(cpu)
-/usr/bin/time -f "load generator (5x): %e s wall, %U s user, %S s sys" -o /tmp/lg.time ${LG_PREFIX:-} ./vigil bench load --target 127.0.0.1:7461 --rate $RATE --seconds 30 --warmup 5 --timeout 10 --json > /tmp/over.json 2>/tmp/over.err
+/usr/bin/time -f "load generator (5x): %e s wall, %U s user, %S s sys" -o /tmp/lg.time ${LG_PREFIX:-} ./vigil bench load --target ${TARGET:-127.0.0.1:7461} --rate $RATE --seconds 30 --warmup 5 --timeout 10 --json > /tmp/over.json 2>/tmp/over.err
 T1=$(cpu)
 cat /tmp/lg.time; echo "server CPU during the 5x run: $(( (T1-T0)/100 )) s"
 grep -E "VmRSS|VmHWM" /proc/$PID/status

@@ -95,6 +95,11 @@ final class LoadCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}; at most the server's max timeout, 60).")
     double timeout = 10;
 
+    @Option(names = "--expect-continue",
+            description = "HTTP: send each request with Expect: 100-continue, so that the server can refuse it before its image is sent"
+                    + " (as curl does for large bodies).")
+    boolean expectContinue;
+
     @Option(names = "--expected-interval-ms", paramLabel = "MS",
             description = "Closed loop: the interval each client is expected to send at, for coordinated-omission correction"
                     + " (default: the median latency of the warm-up).")
@@ -181,7 +186,7 @@ final class LoadCommand implements Callable<Integer> {
                 };
                 serverName = "in-process";
             }
-            try (LoadTarget load = kind == TransportKind.http ? HttpTarget.connect(address, requestTimeout)
+            try (LoadTarget load = kind == TransportKind.http ? HttpTarget.connect(address, requestTimeout, expectContinue)
                     : BinaryTarget.connect(address, outstanding, requestTimeout)) {
                 return switch (mode.kind) {
                     case CLOSED -> report(ClosedLoop.run(load, serverName, images, mode.clients,

@@ -213,6 +213,19 @@ public final class Gate implements AutoCloseable {
         return result;
     }
 
+    /**
+     * Whether a request with this deadline would be refused for load if it arrived now, without
+     * taking anything: the {@link OverloadedException} it would get, or null. Lets a transport
+     * refuse before the request's body is sent (HTTP's {@code Expect: 100-continue}), so that
+     * shedding load costs the headers, not the image. The memory budget is asked on admission.
+     *
+     * @param timeout the request's deadline from now, or null for the gate's default
+     */
+    public OverloadedException wouldRefuse(Duration timeout) {
+        long now = System.nanoTime();
+        return closed ? null : admission.wouldRefuse(now, now + (timeout != null ? timeout : this.timeout).toNanos());
+    }
+
     /** What a request holds while in the gate: its encoded bytes, and its pixels once decoded (estimated from the header). */
     private static long heldBytes(ScoreRequest request) {
         return heldBytes(request.image()) + (request.source() == null ? 0 : heldBytes(request.source()));

@@ -56,6 +56,10 @@ class GateAdmissionTest {
             tickets.add(admission.admit(now, now + 60_000 * MS, 0)); // long deadlines: admitted
         }
         OverloadedException refused = assertThrows(OverloadedException.class, () -> admission.admit(0, DEADLINE, 0));
+        // asked before the body is sent (HTTP's 100-continue), the same refusal, and nothing taken
+        OverloadedException early = admission.wouldRefuse(0, DEADLINE);
+        assertEquals(refused.getMessage(), early.getMessage());
+        assertEquals(null, admission.wouldRefuse(0, 60_000 * MS), "a long deadline would be admitted");
         assertTrue(refused.getMessage().contains("250 request(s) ahead at 20.0 ms each"), refused.getMessage());
         assertTrue(refused.getMessage().contains("60% of the deadline"), refused.getMessage());
         assertEquals(5_000, refused.retryAfter().toMillis(), 1, "retry once the queue ahead has drained");

@@ -22,8 +22,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@code application/octet-stream}), read back as the JSON verdict. 200 is a verdict (its
  * {@code failed_closed} tells a fail-closed BLOCK); any other status is an error named by the
  * status and the body's {@code error.code}. JDK {@link HttpClient}, HTTP/1.1, which opens a
- * connection per concurrent request and keeps them alive. Owns the client and its two
- * completion threads.
+ * connection per concurrent request and keeps them alive. With {@code expectContinue} each
+ * request asks for {@code 100-continue} and sends its image only when the server says so. Owns
+ * the client and its two completion threads.
  */
 public final class HttpTarget implements LoadTarget {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -34,8 +35,9 @@ public final class HttpTarget implements LoadTarget {
     private final ExecutorService executor;
     private final URI uri;
     private final Duration timeout;
+    private final boolean expectContinue;
 
-    private HttpTarget(URI uri, Duration timeout) {
+    private HttpTarget(URI uri, Duration timeout, boolean expectContinue) {
         AtomicInteger n = new AtomicInteger();
         this.executor = Executors.newFixedThreadPool(COMPLETION_THREADS, r -> {
             Thread t = new Thread(r, "vigil-bench-http-" + n.incrementAndGet());
@@ -49,15 +51,17 @@ public final class HttpTarget implements LoadTarget {
                 .build();
         this.uri = uri;
         this.timeout = timeout;
+        this.expectContinue = expectContinue;
     }
 
     /**
      * @param url     {@code http://host:port}, to which {@code /v1/score} is added, or the full
      *                score URL
      * @param timeout per request; past it the request is a {@code TIMEOUT} error
+     * @param expectContinue send {@code Expect: 100-continue} and the image only after the server's 100
      */
-    public static HttpTarget connect(String url, Duration timeout) {
-        return new HttpTarget(scoreUri(url), timeout);
+    public static HttpTarget connect(String url, Duration timeout, boolean expectContinue) {
+        return new HttpTarget(scoreUri(url), timeout, expectContinue);
     }
 
     static URI scoreUri(String url) {
@@ -78,6 +82,7 @@ public final class HttpTarget implements LoadTarget {
     public CompletableFuture<Answer> score(byte[] image) {
         HttpRequest request = HttpRequest.newBuilder(uri)
                 .timeout(timeout)
+                .expectContinue(expectContinue)
                 .header("Content-Type", "application/octet-stream")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(image))
                 .build();

@@ -27,6 +27,11 @@ public final class InFlightLimit {
         return false;
     }
 
+    /** Whether every permit is taken now (a moment later it may not be). */
+    public boolean full() {
+        return count.get() >= max;
+    }
+
     public void release() {
         count.decrementAndGet();
     }

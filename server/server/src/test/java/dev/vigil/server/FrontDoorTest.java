@@ -118,6 +118,73 @@ class FrontDoorTest {
         assertEquals(200, score(newClient(), "http").statusCode(), "served once the binary request is answered");
     }
 
+    /** Sends an HTTP score request's head asking for 100-continue (not its body); returns the socket. */
+    private java.net.Socket expectContinue(String token, int length) throws IOException {
+        java.net.Socket socket = new java.net.Socket(InetAddress.getLoopbackAddress(), http.address().getPort());
+        socket.setSoTimeout(20_000);
+        String head = "POST /v1/score HTTP/1.1\r\nHost: localhost\r\nContent-Type: image/jpeg\r\nContent-Length: " + length
+                + "\r\nExpect: 100-continue\r\n" + (token == null ? "" : "Authorization: Bearer " + token + "\r\n") + "\r\n";
+        socket.getOutputStream().write(head.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        socket.getOutputStream().flush();
+        return socket;
+    }
+
+    /** Everything the server sends until it closes the connection. */
+    private static String readToClose(java.net.Socket socket) throws IOException {
+        return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** The status line and headers of one response, read byte by byte so that nothing after them is consumed. */
+    private static String readHead(java.io.InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("closed after: " + head);
+            }
+            head.append((char) b);
+        }
+        return head.toString();
+    }
+
+    @Test
+    void aRequestExpecting100ContinueIsRefusedBeforeItsBodyIsSent() throws Exception {
+        start(p -> p.maxInFlight(1).token("s3cret"));
+        byte[] photo = TestGate.photo("q0746.jpg");
+        // no token: 401 at once, the body never asked for, the connection closed
+        try (java.net.Socket s = expectContinue(null, photo.length)) {
+            String answer = readToClose(s);
+            assertTrue(answer.startsWith("HTTP/1.1 401"), answer);
+            assertTrue(answer.contains("Authorization: missing"), answer);
+            assertTrue(!answer.contains("100 Continue"), answer);
+        }
+        try (RawClient c = RawClient.tcp(binary.tcpAddress())) {
+            c.hello("s3cret");
+            c.send(new ScoreFrame(1, 0, "held", ImageData.Encoded.of(TestGate.photo("small.jpg")), null));
+            TestGate.HELD.awaitPending(1);
+            // every in-flight permit taken: 503 with Retry-After before the image is sent
+            try (java.net.Socket s = expectContinue("s3cret", photo.length)) {
+                String answer = readToClose(s);
+                assertTrue(answer.startsWith("HTTP/1.1 503"), answer);
+                assertTrue(answer.toLowerCase(java.util.Locale.ROOT).contains("retry-after:"), answer);
+                assertTrue(answer.contains("\"code\":\"OVERLOADED\""), answer);
+                assertTrue(answer.contains("--max-in-flight"), answer);
+            }
+            TestGate.HELD.releaseAll();
+            assertEquals(1, c.read(VerdictFrame.class).requestId());
+        }
+        // room again: 100 Continue, then the body, then the verdict
+        try (java.net.Socket s = expectContinue("s3cret", photo.length)) {
+            java.io.InputStream in = s.getInputStream();
+            String interim = readHead(in);
+            assertTrue(interim.startsWith("HTTP/1.1 100 Continue"), interim);
+            s.getOutputStream().write(photo);
+            s.getOutputStream().flush();
+            String head = readHead(in);
+            assertTrue(head.startsWith("HTTP/1.1 200"), head);
+        }
+    }
+
     @Test
     void aFrameOverTheMemoryBudgetIsRefusedBeforeItIsReadAndOthersAreServed() throws Exception {
         FrontDoor door = start(p -> p.memoryBudget(64 << 10));

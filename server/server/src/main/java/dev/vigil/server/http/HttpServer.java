@@ -172,7 +172,8 @@ public final class HttpServer implements AutoCloseable {
                                 .addLast(connectionLimit)
                                 .addLast(guard.messages())
                                 .addLast(new ImageBodyAggregator(maxContentLength(),
-                                        () -> metrics.recordError(HttpError.Code.PAYLOAD_TOO_LARGE.name(), VigilMetrics.HTTP)))
+                                        () -> metrics.recordError(HttpError.Code.PAYLOAD_TOO_LARGE.name(), VigilMetrics.HTTP),
+                                        HttpServer.this::beforeBody))
                                 .addLast(new HttpConnection(HttpServer.this::handle, options.retryAfter()));
                     }
                 });
@@ -215,10 +216,8 @@ public final class HttpServer implements AutoCloseable {
     private CompletableFuture<FullHttpResponse> handle(FullHttpRequest request, CompletableFuture<Void> written) {
         String path = new QueryStringDecoder(request.uri()).path();
         HttpMethod method = request.method();
-        if (!path.equals("/healthz") && !path.equals("/readyz") && !frontDoor.authenticates(bearer(request))) {
-            return done(refuse(new HttpError(HttpError.Code.UNAUTHENTICATED, request.headers().contains(HttpHeaderNames.AUTHORIZATION)
-                    ? "Authorization: wrong token (expected: Bearer and the server's token)"
-                    : "Authorization: missing (expected: Bearer and the server's token; only /healthz and /readyz are open)")));
+        if (!path.equals("/healthz") && !path.equals("/readyz") && !frontDoor.authenticates(bearer(request.headers()))) {
+            return done(refuse(unauthenticated(request.headers())));
         }
         return switch (path) {
             case "/v1/score" -> method.equals(HttpMethod.POST) ? score(request, written) : done(notAllowed(path, "POST"));
@@ -232,13 +231,49 @@ public final class HttpServer implements AutoCloseable {
         };
     }
 
+    /**
+     * A request that expects {@code 100-continue}, before its body is asked for: a score request
+     * that would be refused anyway (no token, shutting down, every in-flight permit taken, or more
+     * than the gate can finish in its deadline) is answered now, so the client does not send an image only to see it
+     * dropped; anything else (null) reads on. The same checks run again once the body is in.
+     */
+    private FullHttpResponse beforeBody(io.netty.handler.codec.http.HttpRequest request) {
+        QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+        if (!uri.path().equals("/v1/score") || !request.method().equals(HttpMethod.POST)) {
+            return null;
+        }
+        if (!frontDoor.authenticates(bearer(request.headers()))) {
+            return refuse(unauthenticated(request.headers()));
+        }
+        if (closing || frontDoor.stopping()) {
+            return refuse(new HttpError(HttpError.Code.SHUTTING_DOWN, "the server is shutting down (expected: retry on another server)"));
+        }
+        if (frontDoor.inFlight().full()) {
+            return refuse(new HttpError(HttpError.Code.OVERLOADED, frontDoor.inFlight().refusal()));
+        }
+        java.time.Duration timeout;
+        try {
+            timeout = ScoreRequestReader.timeout(uri, options);
+        } catch (RuntimeException e) {
+            return null; // the router names the bad parameter
+        }
+        dev.vigil.engine.OverloadedException refusal = gate.wouldRefuse(timeout);
+        return refusal == null ? null : refuse(HttpError.of(refusal));
+    }
+
     /** The token of an {@code Authorization: Bearer TOKEN} header, or null. */
-    private static String bearer(FullHttpRequest request) {
-        String value = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+    private static String bearer(io.netty.handler.codec.http.HttpHeaders headers) {
+        String value = headers.get(HttpHeaderNames.AUTHORIZATION);
         if (value == null || value.length() < 7 || !value.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return null;
         }
         return value.substring(7).trim();
+    }
+
+    private static HttpError unauthenticated(io.netty.handler.codec.http.HttpHeaders headers) {
+        return new HttpError(HttpError.Code.UNAUTHENTICATED, headers.contains(HttpHeaderNames.AUTHORIZATION)
+                ? "Authorization: wrong token (expected: Bearer and the server's token)"
+                : "Authorization: missing (expected: Bearer and the server's token; only /healthz and /readyz are open)");
     }
 
     private CompletableFuture<FullHttpResponse> get(HttpMethod method, String path, java.util.function.Supplier<FullHttpResponse> route) {

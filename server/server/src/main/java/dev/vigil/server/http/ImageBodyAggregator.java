@@ -13,7 +13,10 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.TooLongHttpContentException;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.ReferenceCountUtil;
 import java.time.Duration;
+import java.util.function.Function;
 
 /**
  * Netty's {@link HttpObjectAggregator}, answering a body over the limit with Vigil's JSON
@@ -21,17 +24,26 @@ import java.time.Duration;
  * for {@code 100-continue} is refused before its body is sent, and the connection closed; one
  * that declared its length on a keep-alive connection is refused and its body read and dropped
  * (as Netty does); any other (the body already partly aggregated, or no declared length) is
- * refused and the connection closed. One per connection; not sharable.
+ * refused and the connection closed. A request that asks for {@code 100-continue} is also shown
+ * to {@code beforeBody}, which may answer it at once (a 401, or a 503 when the gate would refuse
+ * it for load): then its body is not asked for, and the connection closes, so shedding load
+ * costs the client and the server the headers, not the image. One per connection; not sharable.
  */
 final class ImageBodyAggregator extends HttpObjectAggregator {
     private final Runnable onTooLarge;
+    private final Function<HttpRequest, FullHttpResponse> beforeBody;
 
-    /** @param onTooLarge told of every body refused (for the error counter); runs on the event loop */
-    ImageBodyAggregator(int maxContentLength, Runnable onTooLarge) {
+    /**
+     * @param onTooLarge told of every body refused (for the error counter); runs on the event loop
+     * @param beforeBody a request that expects {@code 100-continue}: the answer to give instead
+     *     of reading its body, or null to read it; runs on the event loop
+     */
+    ImageBodyAggregator(int maxContentLength, Runnable onTooLarge, Function<HttpRequest, FullHttpResponse> beforeBody) {
         // close after refusing a 100-continue: the client will not send the body it announced,
         // so the connection's next bytes could not be told apart from that body
         super(maxContentLength, true);
         this.onTooLarge = onTooLarge;
+        this.beforeBody = beforeBody;
     }
 
     @Override
@@ -44,7 +56,27 @@ final class ImageBodyAggregator extends HttpObjectAggregator {
             refused.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             return refused;
         }
+        if (response != null && start instanceof HttpRequest request) {
+            FullHttpResponse early = beforeBody.apply(request);
+            if (early != null) {
+                ReferenceCountUtil.release(response);
+                HttpUtil.setContentLength(early, early.content().readableBytes());
+                early.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                return early;
+            }
+        }
         return response;
+    }
+
+    /** Any answer but 100 Continue ends the request: its body is not read, and the connection closes. */
+    @Override
+    protected boolean closeAfterContinueResponse(Object msg) {
+        return ignoreContentAfterContinueResponse(msg);
+    }
+
+    @Override
+    protected boolean ignoreContentAfterContinueResponse(Object msg) {
+        return msg instanceof HttpResponse r && !r.status().equals(HttpResponseStatus.CONTINUE);
     }
 
     @Override

@@ -149,6 +149,12 @@ final class ScoreRequestReader {
         }
     }
 
+    /** The deadline a score request's query asks for (the default when it names none); a bad value is an HttpError. */
+    static Duration timeout(QueryStringDecoder uri, ListenerPolicy options) {
+        List<String> values = uri.parameters().get(TIMEOUT_MS);
+        return timeout(values == null || values.isEmpty() ? null : values.get(0), options);
+    }
+
     private static Duration timeout(String value, ListenerPolicy options) {
         if (value == null) {
             return options.defaultTimeout();
