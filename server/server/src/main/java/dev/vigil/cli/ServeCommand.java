@@ -105,8 +105,8 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--memory-budget", paramLabel = "BYTES",
             description = "Bytes requests may hold at once in every state: unfinished bodies and frames, queued images, decoded pixels;"
-                    + " beyond it new work is refused with a retryable OVERLOADED (HTTP 503). At most 60% of the JVM's heap"
-                    + " (default: " + MemoryBudget.DEFAULT_LIMIT + ", or 60% of a smaller heap).")
+                    + " beyond it new work is refused with a retryable OVERLOADED (HTTP 503). At most 60%% of the JVM's heap"
+                    + " (default: " + MemoryBudget.DEFAULT_LIMIT + ", or 60%% of a smaller heap).")
     Long memoryBudget;
 
     @Option(names = "--request-read-timeout", paramLabel = "DURATION", defaultValue = "30s", converter = DurationConverter.class,

@@ -99,7 +99,7 @@ final class FrameGuard extends ChannelInboundHandlerAdapter {
         ctx.channel().config().setAutoRead(false);
         ctx.channel().writeAndFlush(ErrorFrame.of(0, ErrorCode.OVERLOADED, "memory held by requests: " + budget.held() + " bytes + " + bytes
                 + " for this frame (expected: <= " + budget.limit() + ", the server's memory budget); retry later or elsewhere"))
-                .addListener(ChannelFutureListener.CLOSE);
+                .addListener(LingeringClose.AFTER_WRITE);
     }
 
     private void startDeadline(ChannelHandlerContext ctx, String what) {

@@ -7,11 +7,13 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslContext;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.AttributeKey;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -30,6 +32,7 @@ public final class FrontDoor {
     /** Quiet time that ends an episode of failed accepts. */
     private static final long ACCEPT_EPISODE_QUIET_NANOS = 10_000_000_000L;
     private static final AttributeKey<Boolean> COUNTED = AttributeKey.valueOf("vigil.connection.counted");
+    private static final AttributeKey<Boolean> REFUSED = AttributeKey.valueOf("vigil.connection.refused");
 
     private final ListenerPolicy policy;
     private final byte[] tokenDigest;
@@ -111,7 +114,7 @@ public final class FrontDoor {
 
     /**
      * The first handler of every connection: counts it against {@link ListenerPolicy#maxConnections()}
-     * and, past the limit, writes {@code refusal} (the transport's own OVERLOADED) and closes.
+     * and, past the limit, writes {@code refusal} (the transport's own OVERLOADED) and closes once the peer has closed or after a short linger.
      *
      * @param refusal the message to write, through the pipeline's encoders, to a refused connection
      */
@@ -139,11 +142,36 @@ public final class FrontDoor {
             ch.attr(COUNTED).set(Boolean.TRUE);
             if (open > policy.maxConnections()) {
                 refusedConnections.incrementAndGet();
-                ch.config().setAutoRead(false);
-                ch.writeAndFlush(refusal.get()).addListener(ChannelFutureListener.CLOSE);
+                refuse(ctx);
                 return;
             }
             super.channelActive(ctx);
+        }
+
+        /** Writes the refusal, then lingers ({@link LingeringClose}) so that it is read even by a peer still sending. */
+        private void refuse(ChannelHandlerContext ctx) {
+            Channel ch = ctx.channel();
+            ch.attr(REFUSED).set(Boolean.TRUE); // reads are dropped from now (a TLS handshake still runs: the refusal needs it)
+            ch.eventLoop().schedule(() -> ch.close(), LingeringClose.LINGER_MS, TimeUnit.MILLISECONDS);
+            ch.writeAndFlush(refusal.get()).addListener(LingeringClose.AFTER_WRITE);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+            if (Boolean.TRUE.equals(ctx.channel().attr(REFUSED).get())) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            super.channelRead(ctx, msg);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+            if (Boolean.TRUE.equals(ctx.channel().attr(REFUSED).get())) {
+                ctx.close(); // a refused connection has nothing more to say
+                return;
+            }
+            super.exceptionCaught(ctx, cause);
         }
 
         @Override

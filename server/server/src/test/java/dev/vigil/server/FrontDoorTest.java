@@ -101,6 +101,27 @@ class FrontDoorTest {
         assertEquals(200, served.statusCode(), served.body());
     }
 
+    /**
+     * A refused connection is not reset under a client still sending its body: the refusal is
+     * read every time (closing with the request unread used to let the kernel's reset destroy it).
+     */
+    @Test
+    void aRefusalReachesAClientThatIsStillSendingItsBody() throws Exception {
+        start(p -> p.maxConnections(1));
+        byte[] body = new byte[4 << 20];
+        try (RawClient held = RawClient.tcp(binary.tcpAddress())) {
+            held.hello("");
+            HttpClient client = newClient();
+            URI uri = URI.create("http://localhost:" + http.address().getPort() + "/v1/score");
+            for (int i = 0; i < 20; i++) {
+                HttpResponse<String> refused = client.send(HttpRequest.newBuilder(uri).header("Content-Type", "image/jpeg").timeout(Duration.ofSeconds(30))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(503, refused.statusCode(), "attempt " + i + ": " + refused.body());
+                assertTrue(refused.body().contains("\"code\":\"OVERLOADED\""), refused.body());
+            }
+        }
+    }
+
     @Test
     void theInFlightLimitCountsBothTransports() throws Exception {
         start(p -> p.maxInFlight(1));

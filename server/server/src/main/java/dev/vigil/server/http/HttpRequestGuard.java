@@ -174,7 +174,7 @@ final class HttpRequestGuard {
         FullHttpResponse response = error.response(retryAfter);
         HttpUtil.setContentLength(response, response.content().readableBytes());
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(response).addListener(dev.vigil.server.LingeringClose.AFTER_WRITE);
     }
 
     private void startReading(ChannelHandlerContext ctx) {
