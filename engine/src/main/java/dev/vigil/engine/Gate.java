@@ -271,6 +271,9 @@ public final class Gate implements AutoCloseable {
                 admission.budget().limit());
     }
 
+    /** Hashes the images for the verdicts' evidence; stateless, shared by every request. */
+    private static final dev.vigil.engine.hash.PdqHasher EVIDENCE_HASHER = new dev.vigil.engine.hash.PdqHasher();
+
     /** One request on its way through the gate. */
     private final class Attempt {
         final String id;
@@ -287,6 +290,8 @@ public final class Gate implements AutoCloseable {
         private RequestContext context;
         private boolean released;
         volatile long decodeNanos;
+        /** The images' digests, once decoded. */
+        volatile Evidence evidence = Evidence.NONE;
         final Map<SignalProvider, CompletableFuture<SignalValues>> computed = new LinkedHashMap<>();
 
         Attempt(String id, Policy policy, long start, long deadline) {
@@ -324,6 +329,18 @@ public final class Gate implements AutoCloseable {
             }
             decodeNanos = System.nanoTime() - t0;
             RequestContext ctx = new RequestContext(id, image, source, deadline, this::withdrawn);
+            try {
+                // what identifies the images in the verdict's record: computed here, on the decode
+                // pool, and the PDQ hash shared with the hash-list signal
+                evidence = new Evidence(Evidence.of(request.image(), ctx.imagePdq(EVIDENCE_HASHER)),
+                        source == null ? null : Evidence.of(request.source(), EVIDENCE_HASHER.hash(source)));
+            } catch (RuntimeException e) {
+                image.close();
+                if (source != null) {
+                    source.close();
+                }
+                throw e;
+            }
             synchronized (this) {
                 if (!released) {
                     context = ctx;
@@ -414,14 +431,14 @@ public final class Gate implements AutoCloseable {
                 String reason = Evaluation.ERROR.equals(evaluation.rule()) && firstSignalFailure != null
                         ? stage(firstSignalFailure) + ": " + evaluation.reason() : evaluation.reason();
                 return new Verdict(id, evaluation.decision(), evaluation.rule(), reason, signals, failures,
-                        List.copyOf(findings), List.copyOf(new LinkedHashSet<>(models)), evaluation.policy(), evaluation.version(), timings);
+                        List.copyOf(findings), List.copyOf(new LinkedHashSet<>(models)), evaluation.policy(), evaluation.version(), timings, evidence);
             }
             Throwable cause = unwrap(failure);
             String stage = stage(cause);
             failures.put(stage, describe(cause));
             Decision decision = policy.onError() == Policy.OnError.ALLOW ? Decision.ALLOW : Decision.BLOCK;
             return new Verdict(id, decision, Evaluation.ERROR, stage + ": " + describe(cause), signals, failures, List.copyOf(findings),
-                    List.copyOf(new LinkedHashSet<>(models)), policy.name(), policy.version(), timings);
+                    List.copyOf(new LinkedHashSet<>(models)), policy.name(), policy.version(), timings, evidence);
         }
 
         /**

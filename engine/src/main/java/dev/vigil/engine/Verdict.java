@@ -24,9 +24,18 @@ import java.util.Map;
  * @param policy    the policy's name
  * @param policyVersion the policy file's version
  * @param timings   per-stage wall time
+ * @param evidence  the SHA-256 and PDQ hash of the image (and source) the verdict was about;
+ *                  {@link Evidence#NONE} when nothing was decoded
  */
 public record Verdict(String requestId, Decision decision, String rule, String reason, Map<String, Double> signals,
-                      Map<String, String> failures, List<String> findings, List<String> models, String policy, String policyVersion, Timings timings) {
+                      Map<String, String> failures, List<String> findings, List<String> models, String policy, String policyVersion, Timings timings,
+                      Evidence evidence) {
+
+    /** A verdict that says nothing of the image's identity ({@link Evidence#NONE}). */
+    public Verdict(String requestId, Decision decision, String rule, String reason, Map<String, Double> signals,
+                   Map<String, String> failures, List<String> findings, List<String> models, String policy, String policyVersion, Timings timings) {
+        this(requestId, decision, rule, reason, signals, failures, findings, models, policy, policyVersion, timings, Evidence.NONE);
+    }
 
     /** True when this verdict is a fail-closed BLOCK rather than a policy decision. */
     public boolean failedClosed() {

@@ -42,7 +42,7 @@ public final class HashListSignals implements SignalProvider {
     public CompletableFuture<SignalValues> compute(RequestContext request) {
         try {
             long start = System.nanoTime();
-            PdqResult pdq = hasher.hash(request.image());
+            PdqResult pdq = request.imagePdq(hasher);
             HashMatchResult result = registry.match(pdq);
             Map<String, Double> values = new LinkedHashMap<>();
             values.put(SIGNAL, result.matched() ? 1.0 : 0.0);

@@ -19,6 +19,8 @@ public final class RequestContext {
     private final Pixels source;
     private final long deadlineNanos;
     private final BooleanSupplier withdrawn;
+    /** Guarded by this. */
+    private dev.vigil.engine.hash.PdqResult imagePdq;
     private final List<CompletableFuture<?>> started = new ArrayList<>();
     private final java.util.Map<String, CompletableFuture<?>> shared = new java.util.HashMap<>();
     private boolean released;
@@ -58,6 +60,19 @@ public final class RequestContext {
 
     public boolean hasSource() {
         return source != null;
+    }
+
+    /**
+     * The output image's PDQ result, computed once per request by whichever asks first (the gate
+     * computes it while decoding, for the verdict's evidence; the hash-list signal reads it).
+     */
+    public dev.vigil.engine.hash.PdqResult imagePdq(dev.vigil.engine.hash.PdqHasher hasher) {
+        synchronized (this) {
+            if (imagePdq == null) {
+                imagePdq = hasher.hash(image);
+            }
+            return imagePdq;
+        }
     }
 
     /** The source image of an edit; fails if the request has none. */
