@@ -25,8 +25,15 @@ public record Evidence(Digest image, Digest source) {
      * @param bytes      how many bytes that was
      * @param pdq        hex PDQ hash of the decoded image (64 digits)
      * @param pdqQuality PDQ's quality, 0-100
+     * @param pdqDihedral the PDQ hashes of the image's eight rotations and mirrors, in
+     *                    {@link dev.vigil.engine.hash.Dihedral} order (the first is {@code pdq}),
+     *                    so that a list can later be matched against a turned or mirrored copy
+     *                    without the image
      */
-    public record Digest(String sha256, long bytes, String pdq, int pdqQuality) {
+    public record Digest(String sha256, long bytes, String pdq, int pdqQuality, java.util.List<String> pdqDihedral) {
+        public Digest {
+            pdqDihedral = java.util.List.copyOf(pdqDihedral);
+        }
     }
 
     /** The digest of one input, with the PDQ result of its decoded pixels. */
@@ -41,7 +48,8 @@ public record Evidence(Digest image, Digest source) {
             length = raw.remaining();
             sha.update(raw);
         }
-        return new Digest(HexFormat.of().formatHex(sha.digest()), length, pdq.hash().toHex(), pdq.quality());
+        return new Digest(HexFormat.of().formatHex(sha.digest()), length, pdq.hash().toHex(), pdq.quality(),
+                pdq.dihedral().stream().map(dev.vigil.engine.hash.PdqHash::toHex).toList());
     }
 
     private static MessageDigest sha256() {

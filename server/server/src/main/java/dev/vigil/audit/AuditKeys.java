@@ -186,7 +186,17 @@ public final class AuditKeys {
 
     /** The public key as PEM, as bundles carry it. */
     public String publicPem() {
-        return toPem("PUBLIC KEY", publicKey.getEncoded());
+        return pem(publicKey);
+    }
+
+    /** A public key as PEM. */
+    public static String pem(PublicKey key) {
+        return toPem("PUBLIC KEY", key.getEncoded());
+    }
+
+    /** The encoding of the public key in PEM text {@code pem}. */
+    public static byte[] readPublicBytes(byte[] pem) throws IOException {
+        return pem(new String(pem, StandardCharsets.US_ASCII), "PUBLIC KEY", Path.of("bundle"));
     }
 
     public static String keyId(PublicKey key) {

@@ -172,7 +172,11 @@ public final class AuditLog implements AutoCloseable {
      * key is refused, or the log does not continue its last signed checkpoint.
      */
     public static AuditLog open(Options options) throws IOException {
-        Files.createDirectories(options.dir());
+        try {
+            Files.createDirectories(options.dir());
+        } catch (IOException e) {
+            throw new IOException("audit directory " + options.dir() + ": cannot be made (" + e + "); give a writable --audit-dir, or --no-audit", e);
+        }
         if (!Files.isWritable(options.dir())) {
             throw new IOException("audit directory " + options.dir() + ": not writable (expected: a directory this process can write; or --no-audit)");
         }

@@ -150,6 +150,11 @@ public final class Merkle {
         return Integer.highestOneBit(n - 1);
     }
 
+    /** SHA-256 of {@code data}. */
+    public static byte[] sha256Of(byte[] data) {
+        return sha256().digest(data);
+    }
+
     static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");

@@ -80,6 +80,9 @@ public final class ScoreCommand implements Callable<Integer> {
             description = "Deadline per image (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
+    @picocli.CommandLine.Mixin
+    AuditOptions audit = new AuditOptions();
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -91,7 +94,14 @@ public final class ScoreCommand implements Callable<Integer> {
         set.policy(policy != null ? policy : set.defaultPolicy().name()); // an unknown name fails before any model loads
         EncodedImage sourceImage = source == null ? null : new EncodedImage(Files.readAllBytes(source));
         int worst = 0;
-        try (Gate gate = Gate.builder().optRepository(models).optPolicies(set).optWarmUp(false)
+        dev.vigil.audit.AuditLog auditLog = audit.open(paths, log);
+        log.flush();
+        dev.vigil.server.Auditor auditor = auditLog == null ? dev.vigil.server.Auditor.NONE
+                : new dev.vigil.server.Auditor(auditLog, AuditOptions.modelDigests(models));
+        String user = System.getProperty("user.name", "");
+        client = new dev.vigil.server.Auditor.Client("cli", "local-user", user, "vigil score", "local");
+        this.auditor = auditor;
+        try (auditLog; Gate gate = Gate.builder().optRepository(models).optPolicies(set).optWarmUp(false)
                 .optHashLists(CliSupport.hashLists(hashListsDir != null ? hashListsDir : CliSupport.hashListsDir(paths), hashDistance, 1.0))
                 .optProtectedPeople(CliSupport.protectedPeople(protectedPeople != null ? protectedPeople : CliSupport.protectedPeopleFile(paths)))
                 .optTimeout(timeout).build()) {
@@ -110,7 +120,10 @@ public final class ScoreCommand implements Callable<Integer> {
         return worst;
     }
 
-    private record Pending(Path file, CompletableFuture<Verdict> verdict, String readError) {
+    private dev.vigil.server.Auditor auditor;
+    private dev.vigil.server.Auditor.Client client;
+
+    private record Pending(Path file, CompletableFuture<dev.vigil.server.Auditor.Recorded> verdict, String readError) {
     }
 
     private Pending submit(Gate gate, Path file, EncodedImage sourceImage) {
@@ -121,7 +134,7 @@ public final class ScoreCommand implements Callable<Integer> {
             return new Pending(file, null, e.getClass().getSimpleName() + ": " + e.getMessage());
         }
         ScoreRequest request = new ScoreRequest(file.toString(), new EncodedImage(bytes), sourceImage, policy, timeout);
-        return new Pending(file, gate.score(request), null);
+        return new Pending(file, auditor.record(gate.score(request), client, false), null);
     }
 
     /**
@@ -136,7 +149,7 @@ public final class ScoreCommand implements Callable<Integer> {
         }
         Verdict v;
         try {
-            v = p.verdict().join();
+            v = p.verdict().join().verdict();
         } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
             return error(out, p.file(), e);
         }

@@ -16,6 +16,7 @@ import dev.vigil.models.repository.ModelRepository;
 import dev.vigil.engine.MemoryBudget;
 import dev.vigil.engine.face.ProtectedPeople;
 import dev.vigil.engine.hash.HashListRegistry;
+import dev.vigil.server.Auditor;
 import dev.vigil.server.FrontDoor;
 import dev.vigil.server.ListenerPolicy;
 import dev.vigil.server.http.HttpServer;
@@ -231,6 +232,9 @@ public final class ServeCommand implements Callable<Integer> {
                             + " on the reference photos (bench/README.md, ./vigil bench precision); refused on a CPU without bfloat16 support."})
     List<String> bf16Models = new ArrayList<>();
 
+    @picocli.CommandLine.Mixin
+    AuditOptions audit = new AuditOptions();
+
     @Override
     public Integer call() throws Exception {
         ServeCommand effective = config == null ? this : withConfig();
@@ -315,15 +319,17 @@ public final class ServeCommand implements Callable<Integer> {
         final VigilServer server;
         final HttpServer http;
         final Gate gate;
+        final dev.vigil.audit.AuditLog auditLog;
         final PrintWriter log;
         final Runnable reloader;
         volatile boolean cleanDrain = true;
         private boolean stopped;
 
-        Running(VigilServer server, HttpServer http, Gate gate, PrintWriter log, Runnable reloader) {
+        Running(VigilServer server, HttpServer http, Gate gate, dev.vigil.audit.AuditLog auditLog, PrintWriter log, Runnable reloader) {
             this.server = server;
             this.http = http;
             this.gate = gate;
+            this.auditLog = auditLog;
             this.log = log;
             this.reloader = reloader;
         }
@@ -362,6 +368,12 @@ public final class ServeCommand implements Callable<Integer> {
             }
             cleanDrain = !server.cutOff() && (http == null || !http.cutOff());
             gate.close();
+            if (auditLog != null) {
+                // every answered verdict's record is in; the last checkpoint signs them all
+                auditLog.close();
+                var last = auditLog.lastCheckpoint();
+                log.printf(Locale.ROOT, "vigil: audit log closed: %d record(s), last checkpoint size %d root %s%n", auditLog.size(), last.size(), last.rootHex());
+            }
             log.printf(Locale.ROOT, "vigil: stopped in %.1f s (%s)%n", (System.nanoTime() - t0) / 1e9,
                     cleanDrain ? "every request answered" : "requests cut off after the shutdown grace");
             log.flush();
@@ -431,12 +443,9 @@ public final class ServeCommand implements Callable<Integer> {
                     address.getHostAddress());
         }
         MemoryBudget budget = new MemoryBudget(policy.memoryBudget());
-        FrontDoor frontDoor = new FrontDoor(policy, budget);
-        VigilServer.Builder options = VigilServer.builder()
-                .optTcp(address, port)
-                .optUnixSocket(socket)
-                .optTransport(chosen)
-                .optFrontDoor(frontDoor);
+        VigilPaths paths = VigilPaths.resolve(null, repository);
+        // opened before the models load, so that an unwritable directory or a refused key fails in milliseconds
+        dev.vigil.audit.AuditLog auditLog = audit.open(paths, log);
         int cores = Runtime.getRuntime().availableProcessors();
         int batchesAtOnce = concurrentBatches != null ? concurrentBatches : BatchingConfig.defaultConcurrentBatches(cores);
         BatchingConfig batching = new BatchingConfig(maxBatch, maxQueueDelay, queueCapacity, BatchingConfig.DEFAULT_CLOSE_TIMEOUT, batchesAtOnce);
@@ -459,12 +468,18 @@ public final class ServeCommand implements Callable<Integer> {
         log.printf(Locale.ROOT, "vigil: policies %s (version %s): %s; default %s%n", policySet.origin(), policySet.version(),
                 String.join(", ", policySet.names()), policySet.defaultPolicy().name());
         gateOptions.optPolicies(policySet);
-        VigilPaths paths = VigilPaths.resolve(null, repository);
         ModelRepository models = new ModelRepository(paths.repository());
         gateOptions.optRepository(models);
         if (fetchMissing) {
             CliSupport.importMissingDefaults(paths, models, log);
         }
+        Auditor auditor = auditLog == null ? Auditor.NONE : new Auditor(auditLog, AuditOptions.modelDigests(models));
+        FrontDoor frontDoor = new FrontDoor(policy, budget, auditor);
+        VigilServer.Builder options = VigilServer.builder()
+                .optTcp(address, port)
+                .optUnixSocket(socket)
+                .optTransport(chosen)
+                .optFrontDoor(frontDoor);
         Path lists = hashListsDir != null ? hashListsDir : CliSupport.hashListsDir(paths);
         var hashLists = CliSupport.hashLists(lists, hashDistance, hashMaxShrink);
         gateOptions.optHashLists(hashLists);
@@ -481,14 +496,28 @@ public final class ServeCommand implements Callable<Integer> {
         metrics.watchHashLists(hashLists);
         metrics.watchFrontDoor(frontDoor);
         gateOptions.optBatchListener(metrics.batchListener());
+        if (auditLog != null) {
+            metrics.watchAudit(auditLog);
+        }
         long t0 = System.nanoTime();
-        Gate gate = gateOptions.build();
+        Gate gate;
+        try {
+            gate = gateOptions.build();
+        } catch (RuntimeException e) {
+            if (auditLog != null) {
+                auditLog.close();
+            }
+            throw e;
+        }
         log.printf(Locale.ROOT, "vigil: models ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         VigilServer server;
         try {
             server = options.setGate(gate).optMetrics(metrics).build().start();
         } catch (RuntimeException e) {
             gate.close();
+            if (auditLog != null) {
+                auditLog.close();
+            }
             throw e;
         }
         HttpServer http = null;
@@ -498,6 +527,9 @@ public final class ServeCommand implements Callable<Integer> {
             } catch (RuntimeException e) {
                 server.stop();
                 gate.close();
+                if (auditLog != null) {
+                    auditLog.close();
+                }
                 throw e;
             }
         }
@@ -519,7 +551,7 @@ public final class ServeCommand implements Callable<Integer> {
                 policy.memoryBudget() >> 20, DurationConverter.format(timeout), DurationConverter.format(requestReadTimeout), DurationConverter.format(idleTimeout),
                 DurationConverter.format(shutdownGrace));
         log.flush();
-        return new Running(server, http, gate, log, () -> reload(gate, hashLists, registry, log));
+        return new Running(server, http, gate, auditLog, log, () -> reload(gate, hashLists, registry, log));
     }
 
     /** SIGHUP: the hash lists, the protected-people registry and (from --policies) the policies, read again. */

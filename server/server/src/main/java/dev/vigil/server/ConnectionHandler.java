@@ -62,7 +62,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         final int timeoutMs;
         ScheduledFuture<?> backstop;
         /** The gate's future: cancelled when the request ends without it, so the gate drops the work. */
-        CompletableFuture<Verdict> verdict;
+        CompletableFuture<Auditor.Recorded> verdict;
 
         InFlight(long requestId, int timeoutMs) {
             this.requestId = requestId;
@@ -74,6 +74,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final Map<Long, InFlight> inFlight = new HashMap<>();
     private ChannelHandlerContext ctx;
     private State state = State.AWAITING_HELLO;
+    /** The HELLO's client name, and who the audit log says is on this connection (made on the first SCORE). */
+    private String clientName = "";
+    private Auditor.Client client;
     private ChannelFuture lastWrite;
     private boolean pausedForInFlight;
     private boolean pausedForWrites;
@@ -140,6 +143,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         state = State.OPEN;
         ctx.pipeline().get(FrameDecoder.class).maxFrame(server.maxFrame());
         write(new HelloOkFrame(version, server.maxFrame(), server.maxInFlightPerConnection(), server.maxImageBytes(), server.serverName()));
+        clientName = hello.clientName();
         LOG.log(System.Logger.Level.DEBUG, () -> peer() + ": HELLO from " + hello.clientName() + ", version " + version);
     }
 
@@ -173,14 +177,20 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             write(FrameMapping.error(id, e));
             return;
         }
+        Auditor auditor = server.frontDoor().auditor();
+        dev.vigil.engine.OverloadedException auditRefusal = auditor.refusal();
+        if (auditRefusal != null) {
+            write(FrameMapping.error(id, auditRefusal));
+            return;
+        }
         InFlightLimit limit = server.inFlightLimit();
         if (!limit.tryAcquire()) {
             write(ErrorFrame.of(id, ErrorCode.OVERLOADED, limit.refusal()));
             return;
         }
-        CompletableFuture<Verdict> verdict;
+        CompletableFuture<Auditor.Recorded> verdict;
         try {
-            verdict = server.gate().score(request);
+            verdict = auditor.record(server.gate().score(request), client(), false);
         } catch (RuntimeException e) {
             limit.release();
             write(FrameMapping.error(id, e));
@@ -201,15 +211,24 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         });
     }
 
-    private void answer(InFlight r, Verdict verdict, Throwable failure) {
+    /** Who is on this connection, for the audit log. */
+    private Auditor.Client client() {
+        if (client == null) {
+            client = server.frontDoor().client(ctx.channel(), ctx.channel() instanceof io.netty.channel.unix.DomainSocketChannel ? "unix" : "binary",
+                    clientName);
+        }
+        return client;
+    }
+
+    private void answer(InFlight r, Auditor.Recorded recorded, Throwable failure) {
         if (inFlight.get(r.requestId) != r) {
             return; // cancelled, expired, or the connection closed: the result is ignored
         }
         end(r);
         if (failure == null) {
-            server.metrics().recordVerdict(verdict, VigilMetrics.BINARY);
+            server.metrics().recordVerdict(recorded.verdict(), VigilMetrics.BINARY);
         }
-        write(failure == null ? FrameMapping.verdict(r.requestId, verdict) : FrameMapping.error(r.requestId, failure));
+        write(failure == null ? FrameMapping.verdict(r.requestId, recorded.verdict(), recorded.receipt()) : FrameMapping.error(r.requestId, failure));
         afterRequestEnded();
     }
 

@@ -63,8 +63,13 @@ final class FrameMapping {
     }
 
     static VerdictFrame verdict(long requestId, Verdict v) {
+        return verdict(requestId, v, null);
+    }
+
+    /** ... with the audit receipt in its JSON when there is one. */
+    static VerdictFrame verdict(long requestId, Verdict v, dev.vigil.audit.Receipt receipt) {
         return new VerdictFrame(requestId, Decision.valueOf(v.decision().name()), v.failedClosed(),
-                new String(VerdictJson.toJson(v), java.nio.charset.StandardCharsets.UTF_8));
+                new String(VerdictJson.toJson(v, receipt), java.nio.charset.StandardCharsets.UTF_8));
     }
 
     /** The ERROR for a request that failed with {@code failure}, by {@link Failures}' one mapping. */

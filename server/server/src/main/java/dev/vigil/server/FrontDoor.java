@@ -39,6 +39,7 @@ public final class FrontDoor {
     private final SslContext ssl;
     private final InFlightLimit inFlight;
     private final MemoryBudget budget;
+    private final Auditor auditor;
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicLong refusedConnections = new AtomicLong();
     /**
@@ -59,6 +60,12 @@ public final class FrontDoor {
      *               bytes in transit and bytes in the gate are counted against one limit
      */
     public FrontDoor(ListenerPolicy policy, MemoryBudget budget) {
+        this(policy, budget, Auditor.NONE);
+    }
+
+    /** ... and every verdict put on {@code auditor}'s log before it is answered, whichever listener it came through. */
+    public FrontDoor(ListenerPolicy policy, MemoryBudget budget, Auditor auditor) {
+        this.auditor = java.util.Objects.requireNonNull(auditor, "auditor");
         this.policy = policy;
         this.tokenDigest = policy.token() == null ? null : sha256(policy.token());
         this.ssl = policy.tls() == null ? null : policy.tls().serverContext();
@@ -74,6 +81,11 @@ public final class FrontDoor {
         return budget;
     }
 
+    /** The audit log every listener records verdicts on ({@link Auditor#NONE} when off). */
+    public Auditor auditor() {
+        return auditor;
+    }
+
     /** The TLS context every listener uses, or null when plain. */
     public SslContext ssl() {
         return ssl;
@@ -86,6 +98,32 @@ public final class FrontDoor {
     /** Whether {@code presented} is the token: any when none is required; else a constant-time comparison of digests. */
     public boolean authenticates(String presented) {
         return tokenDigest == null || presented != null && MessageDigest.isEqual(tokenDigest, sha256(presented));
+    }
+
+    /**
+     * Who is on {@code ch}, as the audit log records it: how they authenticated ({@code
+     * client-certificate}, {@code token} or {@code none}) and the subject: the certificate's
+     * subject, or the token's id (the first 8 hex digits of its SHA-256; never the token).
+     */
+    public Auditor.Client client(Channel ch, String transport, String name) {
+        String auth = tokenDigest != null ? "token" : "none";
+        String subject = tokenDigest != null ? "token:" + java.util.HexFormat.of().formatHex(tokenDigest).substring(0, 8) : "";
+        io.netty.handler.ssl.SslHandler tls = ch.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+        if (tls != null) {
+            try {
+                java.security.cert.Certificate[] peer = tls.engine().getSession().getPeerCertificates();
+                if (peer.length > 0 && peer[0] instanceof java.security.cert.X509Certificate x) {
+                    auth = "client-certificate" + (tokenDigest != null ? "+token" : "");
+                    subject = x.getSubjectX500Principal().getName() + (tokenDigest != null ? " " + subject : "");
+                }
+            } catch (javax.net.ssl.SSLPeerUnverifiedException none) {
+                // no client certificate: the token (or nothing) is what authenticated
+            }
+        }
+        java.net.SocketAddress remote = ch.remoteAddress();
+        String peer = remote instanceof java.net.InetSocketAddress inet ? inet.getAddress().getHostAddress() + ":" + inet.getPort()
+                : remote == null ? "local" : remote.toString();
+        return new Auditor.Client(transport, auth, subject, name == null ? "" : name, peer);
     }
 
     /** Requests in flight over every listener. */

@@ -23,9 +23,14 @@ public final class VerdictJson {
 
     /** The verdict as UTF-8 JSON, fields in the order above. */
     public static byte[] toJson(Verdict v) {
+        return toJson(v, null);
+    }
+
+    /** ... with {@code receipt} (the audit log's proof of the verdict's record) as a last field when not null. */
+    public static byte[] toJson(Verdict v, dev.vigil.audit.Receipt receipt) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(512);
         try (JsonGenerator g = JSON.createGenerator(out)) {
-            write(g, v);
+            write(g, v, receipt);
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
         }
@@ -34,6 +39,13 @@ public final class VerdictJson {
 
     /** Writes the verdict as one JSON object. */
     public static void write(JsonGenerator g, Verdict v) throws IOException {
+        write(g, v, null);
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** Writes the verdict as one JSON object, with the receipt as its last field when there is one. */
+    public static void write(JsonGenerator g, Verdict v, dev.vigil.audit.Receipt receipt) throws IOException {
         g.writeStartObject();
         g.writeStringField("request_id", v.requestId());
         g.writeStringField("decision", v.decision().name());
@@ -62,6 +74,10 @@ public final class VerdictJson {
         g.writeNumberField("total", t.totalMicros());
         g.writeEndObject();
         g.writeBooleanField("failed_closed", v.failedClosed());
+        if (receipt != null) {
+            g.writeFieldName("receipt");
+            g.writeRawValue(MAPPER.writeValueAsString(receipt.toJson()));
+        }
         g.writeEndObject();
     }
 

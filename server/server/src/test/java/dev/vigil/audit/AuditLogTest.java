@@ -335,4 +335,11 @@ class AuditLogTest {
         ExecutionException e = assertThrows(ExecutionException.class, () -> log.append(Instant.now(), body("late"), false).get());
         assertTrue(e.getCause() instanceof OverloadedException, e.toString());
     }
+
+    @Test
+    void aDirectoryThatCannotBeMadeIsRefusedByName() throws Exception {
+        Path file = Files.writeString(dir.resolve("not-a-directory"), "x");
+        IOException e = assertThrows(IOException.class, () -> AuditLog.open(AuditLog.Options.defaults(file.resolve("audit"))));
+        assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+    }
 }

@@ -100,7 +100,8 @@ class ServeCommandTest {
     void unknownConfigKeysAndBadValuesAreClearErrors() throws Exception {
         Path typo = Files.writeString(dir.resolve("typo.yaml"), "prot: 7461\n");
         var e = assertThrows(IllegalArgumentException.class, () -> parse("--config", typo.toString()));
-        assertTrue(e.getMessage().startsWith(typo + ": prot (expected one of: allow-unauthenticated, bf16, bind, classifier, concurrent-batches, decode-queue, "), e.getMessage());
+        assertTrue(e.getMessage().startsWith(typo + ": prot (expected one of: allow-unauthenticated, audit-dir, audit-key, audit-segment-age, audit-segment-bytes, audit-sync,"
+                + " audit-sync-interval, bf16, bind, classifier, concurrent-batches, decode-queue, "), e.getMessage());
         Path list = Files.writeString(dir.resolve("list.yaml"), "port: [1, 2]\n");
         assertEquals(list + ": port: [1,2] (expected: a single value)",
                 assertThrows(IllegalArgumentException.class, () -> parse("--config", list.toString())).getMessage());

@@ -59,7 +59,7 @@ class ServeProcessTest {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx768m", "-cp", System.getProperty("java.class.path"), "dev.vigil.cli.VigilCommand", "serve",
                 "--port", "0", "--http-port", "0", "--socket", socket.toString(), "--policies", policies.toString(),
-                "--hash-lists", dir.resolve("lists").toString(), "--repository", repository.toString(), "--no-fetch",
+                "--hash-lists", dir.resolve("lists").toString(), "--audit-dir", dir.resolve("audit").toString(), "--repository", repository.toString(), "--no-fetch",
                 "--memory-budget", "" + (256L << 20), "--shutdown-grace", "5s", "--decode-threads", "1", "--intra-op-threads", "1");
         pb.redirectErrorStream(true);
         pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");

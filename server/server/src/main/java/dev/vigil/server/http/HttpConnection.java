@@ -43,10 +43,11 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
          * The response to {@code request}, completed on any thread. The router reads what it
          * needs before returning: the request is released right after.
          *
+         * @param channel the connection it came on
          * @param written completes once the response has been written to the socket, or could
          *     not be (the connection closed); never exceptionally
          */
-        CompletableFuture<FullHttpResponse> route(FullHttpRequest request, CompletableFuture<Void> written);
+        CompletableFuture<FullHttpResponse> route(io.netty.channel.Channel channel, FullHttpRequest request, CompletableFuture<Void> written);
     }
 
     HttpConnection(Router router, Duration retryAfter) {
@@ -72,7 +73,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
             CompletableFuture<Void> written = new CompletableFuture<>();
             CompletableFuture<FullHttpResponse> response;
             try {
-                response = decoded.isSuccess() ? router.route(request, written) : CompletableFuture.completedFuture(unparsable(decoded.cause()));
+                response = decoded.isSuccess() ? router.route(ctx.channel(), request, written) : CompletableFuture.completedFuture(unparsable(decoded.cause()));
             } catch (RuntimeException e) {
                 response = CompletableFuture.completedFuture(internal(e));
             } finally {

@@ -213,14 +213,14 @@ public final class HttpServer implements AutoCloseable {
     }
 
     /** One request, to one response; runs on the connection's event loop. */
-    private CompletableFuture<FullHttpResponse> handle(FullHttpRequest request, CompletableFuture<Void> written) {
+    private CompletableFuture<FullHttpResponse> handle(io.netty.channel.Channel channel, FullHttpRequest request, CompletableFuture<Void> written) {
         String path = new QueryStringDecoder(request.uri()).path();
         HttpMethod method = request.method();
         if (!path.equals("/healthz") && !path.equals("/readyz") && !frontDoor.authenticates(bearer(request.headers()))) {
             return done(refuse(unauthenticated(request.headers())));
         }
         return switch (path) {
-            case "/v1/score" -> method.equals(HttpMethod.POST) ? score(request, written) : done(notAllowed(path, "POST"));
+            case "/v1/score" -> method.equals(HttpMethod.POST) ? score(channel, request, written) : done(notAllowed(path, "POST"));
             case "/healthz" -> get(method, path, () -> text(HttpResponseStatus.OK, "ok\n"));
             case "/readyz" -> get(method, path, this::readyz);
             case "/metrics" -> get(method, path, this::prometheus);
@@ -287,12 +287,18 @@ public final class HttpServer implements AutoCloseable {
     }
 
     /** In flight from admission until the answer is on the wire, so that close() drains answers, not just verdicts. */
-    private CompletableFuture<FullHttpResponse> score(FullHttpRequest request, CompletableFuture<Void> written) {
+    private CompletableFuture<FullHttpResponse> score(io.netty.channel.Channel channel, FullHttpRequest request, CompletableFuture<Void> written) {
         // counted before the closing check, so that close() waits for every request let through
         inFlight.incrementAndGet();
         if (closing || frontDoor.stopping()) {
             leave();
             return done(refuse(new HttpError(HttpError.Code.SHUTTING_DOWN, "the server is shutting down (expected: retry on another server)")));
+        }
+        dev.vigil.server.Auditor auditor = frontDoor.auditor();
+        dev.vigil.engine.OverloadedException auditRefusal = auditor.refusal();
+        if (auditRefusal != null) {
+            leave();
+            return done(refuse(HttpError.of(auditRefusal)));
         }
         dev.vigil.server.InFlightLimit limit = frontDoor.inFlight();
         if (!limit.tryAcquire()) {
@@ -302,8 +308,15 @@ public final class HttpServer implements AutoCloseable {
         metrics.inFlight(VigilMetrics.HTTP, 1);
         CompletableFuture<FullHttpResponse> response;
         try {
+            QueryStringDecoder query = new QueryStringDecoder(request.uri());
+            boolean wantReceipt = ScoreRequestReader.receipt(query);
+            if (wantReceipt && !auditor.enabled()) {
+                throw new HttpError(HttpError.Code.BAD_REQUEST, "receipt: true (expected: a server with its audit log on; this one runs with --no-audit)");
+            }
             ScoreRequest scoreRequest = ScoreRequestReader.read(request, options);
-            CompletableFuture<Verdict> verdict = gate.score(scoreRequest);
+            String agent = request.headers().get(HttpHeaderNames.USER_AGENT, "");
+            CompletableFuture<dev.vigil.server.Auditor.Recorded> verdict = auditor.record(gate.score(scoreRequest),
+                    frontDoor.client(channel, frontDoor.ssl() != null ? "https" : "http", agent), wantReceipt);
             CompletableFuture<FullHttpResponse> answer = verdict.handle((v, failure) -> failure == null ? verdict(v) : refuse(HttpError.of(failure)));
             // the connection closed before the answer (HttpConnection cancels it): the gate drops what is left of the work
             answer.whenComplete((r, e) -> {
@@ -331,9 +344,9 @@ public final class HttpServer implements AutoCloseable {
         }
     }
 
-    private FullHttpResponse verdict(Verdict v) {
-        metrics.recordVerdict(v, VigilMetrics.HTTP);
-        return json(HttpResponseStatus.OK, VerdictJson.toJson(v));
+    private FullHttpResponse verdict(dev.vigil.server.Auditor.Recorded recorded) {
+        metrics.recordVerdict(recorded.verdict(), VigilMetrics.HTTP);
+        return json(HttpResponseStatus.OK, VerdictJson.toJson(recorded.verdict(), recorded.receipt()));
     }
 
     private FullHttpResponse refuse(HttpError error) {
@@ -427,6 +440,25 @@ public final class HttpServer implements AutoCloseable {
             g.writeEndArray();
             g.writeStringField("default_policy", policies.defaultPolicy().name());
             g.writeStringField("policy_version", policies.version());
+            g.writeObjectFieldStart("audit");
+            dev.vigil.audit.AuditLog audit = frontDoor.auditor().log();
+            g.writeBooleanField("enabled", audit != null);
+            if (audit != null) {
+                var refusal = audit.refusal();
+                g.writeBooleanField("writable", refusal == null);
+                g.writeStringField("error", refusal == null ? null : refusal.getMessage());
+                g.writeNumberField("records_written", audit.recordsWritten());
+                var cp = audit.lastCheckpoint();
+                if (cp == null) {
+                    g.writeNullField("checkpoint_size");
+                } else {
+                    g.writeNumberField("checkpoint_size", cp.size());
+                    g.writeStringField("checkpoint_root", cp.rootHex());
+                    g.writeStringField("checkpoint_time", cp.time().toString());
+                    g.writeStringField("key", cp.keyId());
+                }
+            }
+            g.writeEndObject();
             g.writeObjectFieldStart("memory");
             g.writeNumberField("javacpp_bytes", s.javacppBytes());
             g.writeNumberField("resident_bytes", s.physicalBytes());

@@ -38,8 +38,9 @@ final class ScoreRequestReader {
     static final String POLICY = "policy";
     static final String TIMEOUT_MS = "timeout_ms";
     static final String REQUEST_ID = "request_id";
-    private static final Set<String> PARAMETERS = Set.of(POLICY, TIMEOUT_MS, REQUEST_ID);
-    private static final String EXPECTED_PARAMETERS = "expected: policy, timeout_ms, request_id";
+    static final String RECEIPT = "receipt";
+    private static final Set<String> PARAMETERS = Set.of(POLICY, TIMEOUT_MS, REQUEST_ID, RECEIPT);
+    private static final String EXPECTED_PARAMETERS = "expected: policy, timeout_ms, request_id, receipt";
     private static final int MAX_REQUEST_ID = 128;
     /** A form carries at most image, source and the three parameters; a few more are refused by name. */
     private static final int MAX_FORM_FIELDS = 16;
@@ -147,6 +148,22 @@ final class ScoreRequestReader {
         if (length > options.maxImageBytes()) {
             throw new HttpError(HttpError.Code.PAYLOAD_TOO_LARGE, field + ": " + length + " bytes (expected: <= " + options.maxImageBytes() + ")");
         }
+    }
+
+    /**
+     * Whether the query asks for the audit receipt ({@code receipt=true}): the verdict's JSON
+     * then carries the inclusion proof of its record against a signed checkpoint.
+     */
+    static boolean receipt(QueryStringDecoder uri) {
+        List<String> values = uri.parameters().get(RECEIPT);
+        if (values == null || values.isEmpty()) {
+            return false;
+        }
+        String v = values.get(0);
+        if (v.equals("true") || v.equals("false")) {
+            return v.equals("true");
+        }
+        throw new HttpError(HttpError.Code.BAD_REQUEST, "receipt: " + v + " (expected: true or false)");
     }
 
     /** The deadline a score request's query asks for (the default when it names none); a bad value is an HttpError. */

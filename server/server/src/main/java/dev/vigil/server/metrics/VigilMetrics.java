@@ -101,6 +101,8 @@ public final class VigilMetrics {
     private final AtomicReference<dev.vigil.engine.Gate> gate = new AtomicReference<>();
     private final AtomicReference<dev.vigil.server.FrontDoor> frontDoor = new AtomicReference<>();
     private final AtomicReference<dev.vigil.engine.hash.HashListRegistry> hashLists = new AtomicReference<>();
+    private final AtomicReference<dev.vigil.audit.AuditLog> audit = new AtomicReference<>();
+    private final Histogram auditFsyncSeconds;
     private final BatchListener batchListener = this::onBatch;
 
     /** Metrics on the system clock, with the JVM and process collectors registered. */
@@ -141,6 +143,51 @@ public final class VigilMetrics {
         batchDuration = Histogram.builder().name("vigil_batch_duration_seconds").unit(Unit.SECONDS)
                 .help("Time each model batch spent in the model")
                 .classicOnly().classicUpperBounds(LATENCY_BUCKETS).register(registry);
+        auditFsyncSeconds = Histogram.builder().name("vigil_audit_fsync_duration_seconds").unit(Unit.SECONDS)
+                .help("Time each fsync of the audit log took (records and checkpoints together)")
+                .classicOnly().classicUpperBounds(LATENCY_BUCKETS).register(registry);
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("vigil_audit_records_total")
+                .help("Verdict records written to the audit log since start").callback(cb -> {
+                    var a = audit.get();
+                    if (a != null) {
+                        cb.call(a.recordsWritten());
+                    }
+                }).register(registry);
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("vigil_audit_bytes_total").unit(Unit.BYTES)
+                .help("Bytes of records written to the audit log since start").callback(cb -> {
+                    var a = audit.get();
+                    if (a != null) {
+                        cb.call(a.bytesWritten());
+                    }
+                }).register(registry);
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("vigil_audit_errors_total")
+                .help("Audit log writes that failed (requests are refused retryably while it cannot write)").callback(cb -> {
+                    var a = audit.get();
+                    if (a != null) {
+                        cb.call(a.errors());
+                    }
+                }).register(registry);
+        GaugeWithCallback.builder().name("vigil_audit_checkpoint_age_seconds").unit(Unit.SECONDS)
+                .help("Age of the audit log's last signed checkpoint").callback(cb -> {
+                    var a = audit.get();
+                    if (a != null && a.lastCheckpoint() != null) {
+                        cb.call(java.time.Duration.between(a.lastCheckpoint().time(), java.time.Instant.now()).toNanos() / 1e9);
+                    }
+                }).register(registry);
+        GaugeWithCallback.builder().name("vigil_audit_checkpoint_size").help("Records the audit log's last signed checkpoint covers")
+                .callback(cb -> {
+                    var a = audit.get();
+                    if (a != null && a.lastCheckpoint() != null) {
+                        cb.call(a.lastCheckpoint().size());
+                    }
+                }).register(registry);
+        GaugeWithCallback.builder().name("vigil_audit_writable").help("1 while the audit log can write, 0 while it refuses (disk full, unwritable)")
+                .callback(cb -> {
+                    var a = audit.get();
+                    if (a != null) {
+                        cb.call(a.refusal() == null ? 1 : 0);
+                    }
+                }).register(registry);
         batchFailures = Counter.builder().name("vigil_batch_failures_total")
                 .help("Model batches that failed (the model threw or answered the wrong count)").register(registry);
         GaugeWithCallback.builder().name("vigil_queue_depth").help("Requests waiting now, per queue: decode, then each classifier model's batcher")
@@ -292,6 +339,18 @@ public final class VigilMetrics {
     /** Reads the listeners' connections and the memory budget on every scrape. */
     public void watchFrontDoor(dev.vigil.server.FrontDoor d) {
         frontDoor.set(d);
+    }
+
+    /** Reads the audit log's counts and last checkpoint on every scrape, and times its fsyncs. */
+    public void watchAudit(dev.vigil.audit.AuditLog log) {
+        audit.set(log);
+        var fsync = auditFsyncSeconds.labelValues();
+        log.onFsync(nanos -> fsync.observe(nanos / 1e9));
+    }
+
+    /** The audit log watched, or null. */
+    public dev.vigil.audit.AuditLog audit() {
+        return audit.get();
     }
 
     /** Reads the hash lists' sizes and refused reloads on every scrape. */

@@ -1,0 +1,147 @@
+package dev.vigil.cli;
+
+import static dev.vigil.cli.CliToolsTest.photo;
+import static dev.vigil.cli.CliToolsTest.vigil;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vigil.cli.CliToolsTest.Run;
+import dev.vigil.engine.TestModels;
+import java.awt.geom.AffineTransform;
+import java.awt.image.AffineTransformOp;
+import java.awt.image.BufferedImage;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code vigil score} writes its verdicts to the audit log by default, and {@code vigil audit}
+ * reads them back as a user would: verify, prove and check a receipt, export a bundle that
+ * verifies on its own (and fails once changed), statements of reasons for what was blocked, and
+ * past verdicts matched against a hash list made after they were scored, mirrored copies too.
+ */
+class AuditCommandTest {
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void models() {
+        TestModels.repository();
+    }
+
+    @Test
+    void scoredVerdictsAreRecordedAndEverythingReadsThemBack() throws Exception {
+        String audit = tmp.resolve("audit").toString();
+        String lists = tmp.resolve("lists").toString();
+        // a mirrored copy of a photo, which a list made from the original must still find
+        BufferedImage original = ImageIO.read(TestModels.photo("astronaut.png").toFile());
+        AffineTransform mirror = AffineTransform.getScaleInstance(-1, 1);
+        mirror.translate(-original.getWidth(), 0);
+        Path mirrored = tmp.resolve("mirrored.png");
+        ImageIO.write(new AffineTransformOp(mirror, AffineTransformOp.TYPE_NEAREST_NEIGHBOR).filter(original, null), "png", mirrored.toFile());
+
+        Run scored = vigil("score", "--audit-dir", audit, "--hash-lists", lists, photo("astronaut.png"), photo("c.png"), mirrored.toString());
+        assertEquals(0, scored.status(), scored.err());
+        assertTrue(scored.err().contains("vigil: audit log " + audit + " (0 record(s), sync every 1s, key "), scored.err());
+
+        Run verified = vigil("audit", "verify", "--dir", audit);
+        assertEquals(0, verified.status(), verified.out());
+        assertTrue(verified.out().startsWith("OK: 3 record(s) in 1 segment(s), "), verified.out());
+
+        // a list made after the fact finds the past verdicts of the photo and of its mirror image
+        assertEquals(0, vigil("hashes", "--dir", lists, "add", "--list", "found-later", "--label", "case 9", photo("astronaut.png")).status());
+        Run matched = vigil("audit", "match", "--dir", audit, "--hash-lists", lists, "--list", "found-later");
+        assertEquals(1, matched.status(), matched.err());
+        List<JsonNode> hits = matched.json();
+        assertEquals(2, hits.size(), matched.out());
+        assertEquals(photo("astronaut.png"), hits.get(0).get("request_id").asText());
+        assertEquals("ORIGINAL", hits.get(0).get("transform").asText());
+        assertEquals(mirrored.toString(), hits.get(1).get("request_id").asText());
+        assertEquals("FLIP_Y", hits.get(1).get("transform").asText(), hits.get(1).toString());
+        assertEquals("case 9", hits.get(1).get("label").asText());
+        assertTrue(matched.err().contains("3 record(s) read, 3 image hash(es) checked against found-later (1 hash(es), distance <= 31): 2 match(es)"),
+                matched.err());
+
+        // now blocked by the list: a BLOCK to prove and to state reasons for
+        Run blocked = vigil("score", "--audit-dir", audit, "--hash-lists", lists, photo("astronaut.png"));
+        assertEquals(1, blocked.status(), blocked.out());
+
+        // a receipt for one verdict, checked with the public key alone; changed, it fails
+        Run proved = vigil("audit", "prove", "--dir", audit, "#3");
+        assertEquals(0, proved.status(), proved.err());
+        Path receipt = Files.writeString(tmp.resolve("receipt.json"), proved.out());
+        Run checked = vigil("audit", "verify-proof", "--dir", audit, receipt.toString());
+        assertEquals(0, checked.status(), checked.out());
+        assertTrue(checked.out().startsWith("OK: record 3 is in the log of key "), checked.out());
+        Files.writeString(receipt, proved.out().replace("\\\"BLOCK\\\"", "\\\"ALLOW\\\""));
+        Run forged = vigil("audit", "verify-proof", "--dir", audit, receipt.toString());
+        assertEquals(1, forged.status(), forged.out());
+        assertTrue(forged.out().startsWith("FAILED: inclusion proof:"), forged.out());
+
+        // an evidence bundle of what was blocked, verified offline; changed, it fails
+        Path bundle = tmp.resolve("evidence.zip");
+        Run exported = vigil("audit", "export", "--dir", audit, "--out", bundle.toString(), "--decision", "BLOCK");
+        assertEquals(0, exported.status(), exported.err());
+        assertTrue(exported.err().contains("1 record(s) with their proofs against checkpoint 4"), exported.err());
+        Run bundleOk = vigil("audit", "verify", bundle.toString(), "--public-key", tmp.resolve("audit").resolve("audit-key.pub.pem").toString());
+        assertEquals(0, bundleOk.status(), bundleOk.out());
+        assertTrue(bundleOk.out().startsWith("OK: bundle evidence.zip: 1 record(s) proved against signed checkpoints"), bundleOk.out());
+        Path altered = tmp.resolve("altered.zip");
+        rewrite(bundle, altered, "records.jsonl", s -> s.replace("\"BLOCK\"", "\"ALLOW\""));
+        Run bundleBad = vigil("audit", "verify", altered.toString());
+        assertEquals(1, bundleBad.status(), bundleBad.out());
+        assertTrue(bundleBad.out().startsWith("FAILED: records.jsonl: SHA-256 "), bundleBad.out());
+
+        // statements of reasons in the DSA Transparency Database's fields, for the BLOCK
+        Path sor = tmp.resolve("sor.jsonl");
+        Run statements = vigil("audit", "export", "--dir", audit, "--out", sor.toString(), "--format", "dsa-sor", "--platform", "example");
+        assertEquals(0, statements.status(), statements.err());
+        List<String> lines = Files.readAllLines(sor);
+        assertEquals(1, lines.size(), lines.toString());
+        JsonNode s = CliToolsTest.JSON.readTree(lines.get(0));
+        assertEquals("DECISION_GROUND_INCOMPATIBLE_CONTENT", s.get("decision_ground").asText());
+        assertEquals("Yes", s.get("automated_detection").asText());
+        assertEquals("AUTOMATED_DECISION_FULLY", s.get("automated_decision").asText());
+        assertTrue(s.get("incompatible_content_ground").asText().contains("rule hash-list"), s.toString());
+        assertTrue(s.get("decision_facts").asText().contains("hash_match=1.000"), s.toString());
+        assertTrue(s.get("puid").asText().startsWith("example:3:"), s.toString());
+
+        // the log changed by hand: verify names the record
+        Path segment = tmp.resolve("audit").resolve("records-000001.jsonl");
+        List<String> records = Files.readAllLines(segment);
+        ObjectNode first = (ObjectNode) CliToolsTest.JSON.readTree(records.get(0));
+        first.put("decision", "BLOCK");
+        records.set(0, CliToolsTest.JSON.writeValueAsString(first));
+        Files.write(segment, records);
+        Run tampered = vigil("audit", "verify", "--dir", audit);
+        assertEquals(1, tampered.status(), tampered.out());
+        assertTrue(tampered.out().startsWith("FAILED: records-000001.jsonl line 2 (seq 1): prev "), tampered.out());
+    }
+
+    private static void rewrite(Path from, Path to, String entry, java.util.function.UnaryOperator<String> change) throws Exception {
+        try (ZipFile in = new ZipFile(from.toFile()); OutputStream o = Files.newOutputStream(to); ZipOutputStream out = new ZipOutputStream(o)) {
+            var entries = in.entries();
+            while (entries.hasMoreElements()) {
+                ZipEntry e = entries.nextElement();
+                byte[] content = in.getInputStream(e).readAllBytes();
+                if (e.getName().equals(entry)) {
+                    content = change.apply(new String(content, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+                }
+                out.putNextEntry(new ZipEntry(e.getName()));
+                out.write(content);
+                out.closeEntry();
+            }
+        }
+    }
+}
