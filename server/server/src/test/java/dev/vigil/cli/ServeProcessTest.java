@@ -165,7 +165,7 @@ class ServeProcessTest {
     }
 
     /** The process's output, line by line, read on a thread of its own. */
-    private static final class ProcessLog {
+    static final class ProcessLog {
         private final List<String> lines = new ArrayList<>();
 
         ProcessLog(Process process) {
