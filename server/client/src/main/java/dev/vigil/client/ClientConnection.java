@@ -234,6 +234,11 @@ final class ClientConnection extends SimpleChannelInboundHandler<Frame> {
                     "requests in flight: " + inFlight.size() + " (expected: < max_in_flight " + limits.maxInFlight() + ")");
             return;
         }
+        if (exchange.call().receipt() && limits.version() < 2) {
+            exchange.attemptFailed(ErrorCode.BAD_REQUEST, false, "receipt: asked for (expected: a server speaking protocol version 2 or later;"
+                    + " this one negotiated " + limits.version() + ")");
+            return;
+        }
         long id = nextRequestId++;
         ByteBuf frame;
         try {

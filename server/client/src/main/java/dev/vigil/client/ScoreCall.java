@@ -15,8 +15,11 @@ import java.util.Objects;
  * @param policy  the policy to apply; empty for the server's default
  * @param timeout how long the caller waits for a verdict, retries included; null for the
  *                client's default ({@code optTimeout}). Past it the verdict is a fail-closed BLOCK
+ * @param receipt ask for the audit log's receipt of the verdict (protocol version 2): the
+ *                verdict's JSON then carries it as {@code receipt}, proof that the gate recorded
+ *                this decision, checkable with the log's public key ({@code vigil audit verify-proof})
  */
-public record ScoreCall(ClientImage image, ClientImage source, String policy, Duration timeout) {
+public record ScoreCall(ClientImage image, ClientImage source, String policy, Duration timeout, boolean receipt) {
     /** Longest timeout the SCORE frame's timeout_ms carries: a u32, but at most 2^31 - 1 in version 1. */
     static final long MAX_TIMEOUT_MS = Integer.MAX_VALUE;
 
@@ -30,6 +33,11 @@ public record ScoreCall(ClientImage image, ClientImage source, String policy, Du
         if (timeout != null && (timeout.isNegative() || timeout.isZero() || timeout.toMillis() > MAX_TIMEOUT_MS)) {
             throw new IllegalArgumentException("timeout: " + timeout + " (expected: > 0 and <= " + MAX_TIMEOUT_MS + " ms)");
         }
+    }
+
+    /** A call without a receipt. */
+    public ScoreCall(ClientImage image, ClientImage source, String policy, Duration timeout) {
+        this(image, source, policy, timeout, false);
     }
 
     /** A call for {@code image} with the server's default policy and the client's default timeout. */
@@ -47,6 +55,7 @@ public record ScoreCall(ClientImage image, ClientImage source, String policy, Du
         private ClientImage source;
         private String policy = "";
         private Duration timeout;
+        private boolean receipt;
 
         private Builder() {
         }
@@ -75,11 +84,17 @@ public record ScoreCall(ClientImage image, ClientImage source, String policy, Du
             return this;
         }
 
+        /** Ask for the audit receipt with the verdict (default: no). */
+        public Builder optReceipt(boolean receipt) {
+            this.receipt = receipt;
+            return this;
+        }
+
         public ScoreCall build() {
             if (image == null) {
                 throw new IllegalStateException("image: not set (setImage is required)");
             }
-            return new ScoreCall(image, source, policy, timeout);
+            return new ScoreCall(image, source, policy, timeout, receipt);
         }
     }
 }

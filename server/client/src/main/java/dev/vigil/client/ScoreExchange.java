@@ -38,6 +38,10 @@ final class ScoreExchange {
     private record Sent(ClientConnection connection, long requestId) {
     }
 
+    ScoreCall call() {
+        return call;
+    }
+
     ScoreExchange(VigilClient client, ScoreCall call, long timeoutNanos) {
         this.client = client;
         this.call = call;
@@ -99,7 +103,7 @@ final class ScoreExchange {
     /** The SCORE frame for this call under {@code requestId}, carrying the time left as its timeout. */
     ScoreFrame frame(long requestId) {
         long remainingMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime() + 999_999));
-        return new ScoreFrame(requestId, (int) Math.min(remainingMillis, ScoreCall.MAX_TIMEOUT_MS), call.policy(), image, source);
+        return new ScoreFrame(requestId, (int) Math.min(remainingMillis, ScoreCall.MAX_TIMEOUT_MS), call.policy(), image, source, call.receipt());
     }
 
     /**

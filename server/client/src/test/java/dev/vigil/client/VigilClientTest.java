@@ -96,7 +96,7 @@ class VigilClientTest {
         FakeVigilServer.Hello hello = server.nextHello();
         assertEquals(0x5647494C, hello.magic());
         assertEquals(1, hello.minVersion());
-        assertEquals(1, hello.maxVersion());
+        assertEquals(2, hello.maxVersion(), "offers up to version 2 (the receipt flag)");
         assertEquals("t", hello.token());
         assertEquals("test", hello.clientName());
         assertEquals(1, server.connectionCount());

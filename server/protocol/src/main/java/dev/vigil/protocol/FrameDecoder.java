@@ -46,7 +46,10 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     private int maxFrame;
     private FrameType type;
     private long requestId;
+    private int flags;
     private int payloadLength;
+    /** The negotiated version: 1 until the HELLO is answered; 2 allows SCORE's receipt flag. */
+    private int version = 1;
 
     /** A decoder accepting frames up to {@link FrameLayout#DEFAULT_MAX_FRAME}. */
     public FrameDecoder() {
@@ -67,6 +70,11 @@ public final class FrameDecoder extends ByteToMessageDecoder {
      * Changes the largest length field accepted, for frames whose header has not been read yet
      * (a server raises it once HELLO is accepted). Call on the channel's event loop.
      */
+    /** The version the connection negotiated (set once the HELLO is answered): what header flags are allowed. */
+    public void version(int version) {
+        this.version = version;
+    }
+
     public void maxFrame(int maxFrame) {
         if (maxFrame < FrameLayout.LENGTH_AFTER_LENGTH_FIELD) {
             throw new IllegalArgumentException("maxFrame: " + maxFrame + " (expected: >= " + FrameLayout.LENGTH_AFTER_LENGTH_FIELD + ")");
@@ -126,9 +134,11 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         if (type == null) {
             throw fail(ErrorCode.BAD_FRAME, String.format("type: 0x%02x (expected: one of %s)", typeCode, EXPECTED_TYPES));
         }
-        if (flags != 0) {
-            throw fail(ErrorCode.BAD_FRAME, String.format("flags: 0x%02x (expected: 0x00 in version 1)", flags));
+        if (flags != 0 && !(version >= 2 && type == FrameType.SCORE && flags == ScoreFrame.FLAG_RECEIPT)) {
+            throw fail(ErrorCode.BAD_FRAME, String.format("flags: 0x%02x (expected: 0x00%s)", flags,
+                    version >= 2 ? ", or 0x01 RECEIPT on a SCORE" : " in version 1; 0x01 RECEIPT on a SCORE needs version 2"));
         }
+        this.flags = flags;
         if (reserved != 0) {
             throw fail(ErrorCode.BAD_FRAME, String.format("reserved: 0x%04x (expected: 0x0000)", reserved));
         }
@@ -158,7 +168,8 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                 if (hasSource > 1) {
                     throw bad("has_source: " + hasSource + " (expected: 0 or 1)");
                 }
-                yield new ScoreFrame(requestId, timeoutMs, policy, image, hasSource == 1 ? image(p, "source") : null);
+                yield new ScoreFrame(requestId, timeoutMs, policy, image, hasSource == 1 ? image(p, "source") : null,
+                        (flags & ScoreFrame.FLAG_RECEIPT) != 0);
             }
             case VERDICT -> {
                 int code = u8(p, "decision");

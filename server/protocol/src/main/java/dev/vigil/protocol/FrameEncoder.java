@@ -39,7 +39,7 @@ public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
             ByteBuf b = parts.current;
             b.writeInt(0); // the length, set at the end
             b.writeByte(frame.type().code());
-            b.writeByte(0);
+            b.writeByte(frame instanceof ScoreFrame score && score.receipt() ? ScoreFrame.FLAG_RECEIPT : 0);
             b.writeShort(0);
             b.writeLong(frame.requestId());
             if (frame instanceof HelloFrame h) {

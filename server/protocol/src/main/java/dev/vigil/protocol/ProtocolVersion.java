@@ -4,8 +4,11 @@ package dev.vigil.protocol;
 public final class ProtocolVersion {
     /** Lowest version supported. */
     public static final int MIN = 1;
-    /** Highest version supported. */
-    public static final int MAX = 1;
+    /**
+     * Highest version supported. Version 2 adds one thing: the SCORE flag
+     * {@link ScoreFrame#FLAG_RECEIPT}; every frame is otherwise as in version 1.
+     */
+    public static final int MAX = 2;
 
     private ProtocolVersion() {
     }

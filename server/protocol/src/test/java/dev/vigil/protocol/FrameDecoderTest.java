@@ -166,7 +166,31 @@ class FrameDecoderTest {
 
     @Test
     void nonZeroFlags() {
-        assertError(ErrorCode.BAD_FRAME, 4, "flags: 0x01 (expected: 0x00 in version 1)", refuse(new Wire().frame(0x30, 1, 0, 4)));
+        assertError(ErrorCode.BAD_FRAME, 4, "flags: 0x01 (expected: 0x00 in version 1; 0x01 RECEIPT on a SCORE needs version 2)",
+                refuse(new Wire().frame(0x30, 1, 0, 4)));
+    }
+
+    @Test
+    void theReceiptFlagNeedsVersionTwoAndASCORE() {
+        ScoreFrame asked = new ScoreFrame(5, 0, "", ImageData.Encoded.of(new byte[] {1, 2, 3}), null, true);
+        io.netty.buffer.ByteBuf encoded = FrameEncoder.encode(io.netty.buffer.ByteBufAllocator.DEFAULT, asked);
+        assertEquals(ScoreFrame.FLAG_RECEIPT, encoded.getUnsignedByte(FrameLayout.FLAGS_OFFSET));
+        // version 1: refused, naming the version it needs
+        EmbeddedChannel v1 = new EmbeddedChannel(new FrameDecoder());
+        ProtocolException e = assertThrows(ProtocolException.class, () -> v1.writeInbound(encoded.retainedDuplicate()));
+        assertEquals("flags: 0x01 (expected: 0x00 in version 1; 0x01 RECEIPT on a SCORE needs version 2)", e.getMessage());
+        // version 2: a SCORE that asks for its receipt
+        FrameDecoder decoder = new FrameDecoder();
+        decoder.version(2);
+        EmbeddedChannel v2 = new EmbeddedChannel(decoder);
+        assertTrue(v2.writeInbound(encoded));
+        assertEquals(asked, v2.readInbound());
+        // ... and on any other frame, still refused
+        FrameDecoder other = new FrameDecoder();
+        other.version(2);
+        ProtocolException onCancel = assertThrows(ProtocolException.class,
+                () -> new EmbeddedChannel(other).writeInbound(Unpooled.wrappedBuffer(new Wire().frame(0x30, 1, 0, 4))));
+        assertEquals("flags: 0x01 (expected: 0x00, or 0x01 RECEIPT on a SCORE)", onCancel.getMessage());
     }
 
     @Test
@@ -294,8 +318,9 @@ class FrameDecoderTest {
         assertTrue(channel.writeInbound(Unpooled.wrappedBuffer(bytes)));
         assertEquals(new HelloFrame(7, 3, "", ""), channel.readInbound());
         assertEquals(-1, ProtocolVersion.negotiate(7, 3));
-        assertEquals(-1, ProtocolVersion.negotiate(2, 9));
-        assertEquals(1, ProtocolVersion.negotiate(0, 9));
+        assertEquals(-1, ProtocolVersion.negotiate(3, 9));
+        assertEquals(2, ProtocolVersion.negotiate(2, 9));
+        assertEquals(2, ProtocolVersion.negotiate(0, 9));
         assertEquals(1, ProtocolVersion.negotiate(1, 1));
     }
 

@@ -119,7 +119,7 @@ class HandWrittenVectorsTest {
         EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(1 << 20));
         ProtocolException e = assertThrows(ProtocolException.class, () -> channel.writeInbound(
                 hex("00000014" + "20" + "01" + "0000" + "0000000000000000" + "0000000000000000")));
-        assertEquals("flags: 0x01 (expected: 0x00 in version 1)", e.getMessage());
+        assertEquals("flags: 0x01 (expected: 0x00 in version 1; 0x01 RECEIPT on a SCORE needs version 2)", e.getMessage());
         // Whatever follows is dropped, even a well-formed frame: the connection is being closed.
         channel.writeInbound(hex("00000014" + "21" + "00" + "0000" + "0000000000000000" + "0000000000000000"));
         assertNull(channel.readInbound());

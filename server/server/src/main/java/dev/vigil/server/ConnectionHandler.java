@@ -142,6 +142,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         state = State.OPEN;
         ctx.pipeline().get(FrameDecoder.class).maxFrame(server.maxFrame());
+        ctx.pipeline().get(FrameDecoder.class).version(version);
         write(new HelloOkFrame(version, server.maxFrame(), server.maxInFlightPerConnection(), server.maxImageBytes(), server.serverName()));
         clientName = hello.clientName();
         LOG.log(System.Logger.Level.DEBUG, () -> peer() + ": HELLO from " + hello.clientName() + ", version " + version);
@@ -190,7 +191,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         CompletableFuture<Auditor.Recorded> verdict;
         try {
-            verdict = auditor.record(server.gate().score(request), client(), false);
+            if (score.receipt() && !auditor.enabled()) {
+                limit.release();
+                write(ErrorFrame.of(id, ErrorCode.BAD_REQUEST, "receipt: asked for (expected: a server with its audit log on; this one runs with --no-audit)"));
+                return;
+            }
+            verdict = auditor.record(server.gate().score(request), client(), score.receipt());
         } catch (RuntimeException e) {
             limit.release();
             write(FrameMapping.error(id, e));

@@ -112,6 +112,16 @@ class AuditedServerTest {
             VerdictFrame v = c.read(VerdictFrame.class);
             assertEquals(7, v.requestId());
         }
+        // the binary protocol's receipt flag (version 2)
+        try (RawClient c = RawClient.tcp(binary.tcpAddress())) {
+            c.send(new dev.vigil.protocol.HelloFrame(1, 2, "s3cret", "receipts"));
+            assertEquals(2, c.read(dev.vigil.protocol.HelloOkFrame.class).version());
+            c.send(new ScoreFrame(8, 0, "", ImageData.Encoded.of(TestGate.photo("small.jpg")), null, true));
+            VerdictFrame v = c.read(VerdictFrame.class);
+            Receipt overBinary = Receipt.parse(JSON.writeValueAsString(JSON.readTree(v.json()).get("receipt")));
+            assertNull(overBinary.problem(AuditKeys.readPublic(auditDir.resolve(AuditKeys.PUBLIC_FILE))));
+            assertEquals("8", JSON.readTree(overBinary.record()).get("request_id").asText());
+        }
         HttpResponse<String> badFlag = post("?receipt=yes");
         assertEquals(400, badFlag.statusCode());
         assertTrue(badFlag.body().contains("receipt: yes (expected: true or false)"), badFlag.body());
@@ -124,7 +134,7 @@ class AuditedServerTest {
         assertEquals("http-2", JSON.readTree(receipt.record()).get("request_id").asText());
 
         List<JsonNode> records = records(auditDir);
-        assertEquals(3, records.size(), records.toString());
+        assertEquals(4, records.size(), records.toString());
         JsonNode first = records.get(0);
         assertEquals("http-1", first.get("request_id").asText());
         assertEquals("http", first.get("transport").asText());
@@ -151,7 +161,7 @@ class AuditedServerTest {
         log.close();
         AuditVerifier.Result verified = AuditVerifier.verify(auditDir, key);
         assertTrue(verified.ok(), verified.problem());
-        assertEquals(3, verified.records());
+        assertEquals(4, verified.records());
     }
 
     /** A small filesystem of the test's own (tmpfs, which needs root, as CI runs); skipped where it cannot be made. */
