@@ -134,6 +134,16 @@ final class LoadCommand implements Callable<Integer> {
     @Mixin
     PhotosOption photos;
 
+    @Option(names = "--audit", paramLabel = "off|interval|always", defaultValue = "interval",
+            description = "In-process server only: its audit log, as serve's --audit-sync (in a temporary folder), or off (default: ${DEFAULT-VALUE}, serve's default).")
+    String audit;
+
+    @Option(names = "--compare-audit", paramLabel = "ROUNDS",
+            description = "In-process server, tcp, closed or open loop: ROUNDS pairs of runs on one gate, one through a listener recording every verdict"
+                    + " (--audit) and one through a listener recording nothing, in alternating order (off/on, on/off, ...); prints each run and"
+                    + " the medians, and the cost of the log as their ratio.")
+    Integer compareAudit;
+
     @Option(names = "--json", description = "Print the result as JSON instead of text.")
     boolean json;
 
@@ -172,13 +182,27 @@ final class LoadCommand implements Callable<Integer> {
                 maxRequests, requestTimeout.plusSeconds(2));
         List<byte[]> images = BenchPhotos.read(photos.files());
 
+        dev.vigil.audit.AuditLog.Sync auditSync = switch (audit) {
+            case "off" -> null;
+            case "interval" -> dev.vigil.audit.AuditLog.Sync.INTERVAL;
+            case "always" -> dev.vigil.audit.AuditLog.Sync.ALWAYS;
+            default -> throw new IllegalArgumentException("--audit: " + audit + " (expected: off, interval or always)");
+        };
+        if (compareAudit != null) {
+            if (target != null || kind != TransportKind.tcp || mode.kind == ModeKind.SWEEP || auditSync == null || compareAudit < 1) {
+                throw new IllegalArgumentException("--compare-audit: " + compareAudit + " (expected: >= 1 rounds, with the in-process server (no --target),"
+                        + " --transport tcp, a closed or open loop, and --audit interval or always)");
+            }
+            return compareAudit(mode, auditSync, images, window, requestTimeout, outstanding, out, err);
+        }
         InProcessServer server = null;
         try {
             String address = target;
             String serverName = "external";
             if (address == null) {
-                err.printf(Locale.ROOT, "vigil bench: starting a server in this process on loopback (classifier %s, batches up to %d) ...%n", model, batch);
-                server = InProcessServer.start(model, batch);
+                err.printf(Locale.ROOT, "vigil bench: starting a server in this process on loopback (classifier %s, batches up to %d, audit log %s) ...%n",
+                        model, batch, audit);
+                server = InProcessServer.start(model, batch, auditSync, false);
                 address = switch (kind) {
                     case tcp -> server.tcpAddress();
                     case unix -> server.unixAddress();
@@ -202,6 +226,73 @@ final class LoadCommand implements Callable<Integer> {
                 server.close();
             }
         }
+    }
+
+    /** --compare-audit: alternating runs through the audited and the plain listener of one in-process gate. */
+    private int compareAudit(Mode mode, dev.vigil.audit.AuditLog.Sync sync, List<byte[]> images, LoadWindow window, Duration requestTimeout,
+                             int outstanding, PrintWriter out, PrintWriter err) throws Exception {
+        err.printf(Locale.ROOT, "vigil bench: starting a server in this process on loopback (classifier %s, batches up to %d), one listener with the audit"
+                + " log (sync %s) and one without ...%n", model, batch, audit);
+        List<LoadResult> on = new java.util.ArrayList<>();
+        List<LoadResult> off = new java.util.ArrayList<>();
+        try (InProcessServer server = InProcessServer.start(model, batch, sync, true)) {
+            for (int round = 0; round < compareAudit; round++) {
+                for (int k = 0; k < 2; k++) {
+                    boolean audited = (round % 2 == 0) == (k == 1); // off, on; on, off; ...
+                    String address = audited ? server.tcpAddress() : server.plainTcpAddress();
+                    LoadResult r;
+                    try (LoadTarget load = BinaryTarget.connect(address, outstanding, requestTimeout)) {
+                        r = mode.kind == ModeKind.CLOSED
+                                ? ClosedLoop.run(load, "in-process", images, mode.clients,
+                                        expectedIntervalMs == null ? null : Duration.ofNanos(Math.round(expectedIntervalMs * 1e6)), window)
+                                : OpenLoop.run(load, "in-process", images, poisson ? ArrivalSchedule.poisson(rate, seed) : ArrivalSchedule.constant(rate),
+                                        poisson ? seed : null, maxInFlight, window);
+                    }
+                    (audited ? on : off).add(r);
+                    err.printf(Locale.ROOT, "vigil bench: round %d, audit %-8s: %.1f verdicts/s, p50 %.2f ms, p99 %.2f ms, %d without a verdict%n",
+                            round + 1, audited ? audit : "off", r.throughputPerSecond(), r.latency().p50(), r.latency().p99(), r.withoutVerdict());
+                }
+            }
+            var log = server.audit();
+            double offTput = median(off.stream().mapToDouble(LoadResult::throughputPerSecond).toArray());
+            double onTput = median(on.stream().mapToDouble(LoadResult::throughputPerSecond).toArray());
+            double offP99 = median(off.stream().mapToDouble(r -> r.latency().p99()).toArray());
+            double onP99 = median(on.stream().mapToDouble(r -> r.latency().p99()).toArray());
+            var summary = BenchCommand.JSON.createObjectNode();
+            summary.put("mode", "compare-audit");
+            summary.put("audit_sync", audit);
+            summary.put("rounds", compareAudit);
+            summary.put("throughput_off_per_s", offTput);
+            summary.put("throughput_on_per_s", onTput);
+            summary.put("throughput_ratio_on_off", onTput / offTput);
+            summary.put("p99_off_ms", offP99);
+            summary.put("p99_on_ms", onP99);
+            summary.put("p99_ratio_on_off", onP99 / offP99);
+            summary.put("records_written", log.recordsWritten());
+            summary.put("bytes_written", log.bytesWritten());
+            summary.put("bytes_per_record", log.recordsWritten() == 0 ? 0 : (double) log.bytesWritten() / log.recordsWritten());
+            var runs = summary.putArray("runs");
+            for (int i = 0; i < compareAudit; i++) {
+                runs.addObject().put("round", i + 1).put("audit", "off").put("throughput_per_s", off.get(i).throughputPerSecond())
+                        .put("p99_ms", off.get(i).latency().p99());
+                runs.addObject().put("round", i + 1).put("audit", audit).put("throughput_per_s", on.get(i).throughputPerSecond())
+                        .put("p99_ms", on.get(i).latency().p99());
+            }
+            if (json) {
+                out.println(BenchCommand.JSON.writeValueAsString(summary));
+            } else {
+                out.printf(Locale.ROOT, "audit log cost (%d rounds, medians): throughput %.1f/s off, %.1f/s on (ratio %.3f); p99 %.2f ms off, %.2f ms on"
+                                + " (ratio %.3f); %d records, %.0f bytes each%n", compareAudit, offTput, onTput, onTput / offTput, offP99, onP99, onP99 / offP99,
+                        log.recordsWritten(), summary.get("bytes_per_record").asDouble());
+            }
+            return 0;
+        }
+    }
+
+    private static double median(double[] values) {
+        double[] v = values.clone();
+        java.util.Arrays.sort(v);
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     private int report(LoadResult result, PrintWriter out, PrintWriter err) throws Exception {

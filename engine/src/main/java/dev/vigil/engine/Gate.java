@@ -431,14 +431,15 @@ public final class Gate implements AutoCloseable {
                 String reason = Evaluation.ERROR.equals(evaluation.rule()) && firstSignalFailure != null
                         ? stage(firstSignalFailure) + ": " + evaluation.reason() : evaluation.reason();
                 return new Verdict(id, evaluation.decision(), evaluation.rule(), reason, signals, failures,
-                        List.copyOf(findings), List.copyOf(new LinkedHashSet<>(models)), evaluation.policy(), evaluation.version(), timings, evidence);
+                        List.copyOf(findings), List.copyOf(new LinkedHashSet<>(models)), evaluation.policy(), evaluation.version(), timings, evidence,
+                        evaluation.criteria(), evaluation.ground());
             }
             Throwable cause = unwrap(failure);
             String stage = stage(cause);
             failures.put(stage, describe(cause));
             Decision decision = policy.onError() == Policy.OnError.ALLOW ? Decision.ALLOW : Decision.BLOCK;
             return new Verdict(id, decision, Evaluation.ERROR, stage + ": " + describe(cause), signals, failures, List.copyOf(findings),
-                    List.copyOf(new LinkedHashSet<>(models)), policy.name(), policy.version(), timings, evidence);
+                    List.copyOf(new LinkedHashSet<>(models)), policy.name(), policy.version(), timings, evidence, null, null);
         }
 
         /**

@@ -26,15 +26,17 @@ import java.util.Map;
  * @param timings   per-stage wall time
  * @param evidence  the SHA-256 and PDQ hash of the image (and source) the verdict was about;
  *                  {@link Evidence#NONE} when nothing was decoded
+ * @param criteria  the fired rule's condition as its policy states it, or null (no rule fired, or a failure)
+ * @param ground    the fired rule's legal or terms-of-service reference from the policy file, or null
  */
 public record Verdict(String requestId, Decision decision, String rule, String reason, Map<String, Double> signals,
                       Map<String, String> failures, List<String> findings, List<String> models, String policy, String policyVersion, Timings timings,
-                      Evidence evidence) {
+                      Evidence evidence, String criteria, String ground) {
 
-    /** A verdict that says nothing of the image's identity ({@link Evidence#NONE}). */
+    /** A verdict that says nothing of the image's identity ({@link Evidence#NONE}) nor of its rule's criteria. */
     public Verdict(String requestId, Decision decision, String rule, String reason, Map<String, Double> signals,
                    Map<String, String> failures, List<String> findings, List<String> models, String policy, String policyVersion, Timings timings) {
-        this(requestId, decision, rule, reason, signals, failures, findings, models, policy, policyVersion, timings, Evidence.NONE);
+        this(requestId, decision, rule, reason, signals, failures, findings, models, policy, policyVersion, timings, Evidence.NONE, null, null);
     }
 
     /** True when this verdict is a fail-closed BLOCK rather than a policy decision. */

@@ -33,8 +33,13 @@ public final class InProcessServer implements AutoCloseable {
     private final HttpServer http;
     private final Path socketFolder;
     private final VigilMetrics metrics;
+    private final dev.vigil.audit.AuditLog audit;
+    private final VigilServer plain;
 
-    private InProcessServer(Gate gate, VigilServer server, HttpServer http, Path socketFolder, VigilMetrics metrics) {
+    private InProcessServer(Gate gate, VigilServer server, HttpServer http, Path socketFolder, VigilMetrics metrics, dev.vigil.audit.AuditLog audit,
+                            VigilServer plain) {
+        this.audit = audit;
+        this.plain = plain;
         this.metrics = metrics;
         this.gate = gate;
         this.server = server;
@@ -42,8 +47,18 @@ public final class InProcessServer implements AutoCloseable {
         this.socketFolder = socketFolder;
     }
 
-    /** Loads {@code classifier}, warms it up, starts the three listeners and waits until HTTP reports ready. */
+    /** Loads {@code classifier}, warms it up, starts the three listeners and waits until HTTP reports ready; no audit log. */
     public static InProcessServer start(String classifier, int maxBatch) {
+        return start(classifier, maxBatch, null, false);
+    }
+
+    /**
+     * ... with every verdict recorded in an audit log in the temporary folder, as {@code serve}
+     * does by default, when {@code audit} is not null; and with {@code plainPeer}, a second
+     * binary listener on the same gate that records nothing ({@link #plainTcpAddress()}), so
+     * that one run can compare the two.
+     */
+    public static InProcessServer start(String classifier, int maxBatch, dev.vigil.audit.AuditLog.Sync audit, boolean plainPeer) {
         Path folder;
         try {
             folder = Files.createTempDirectory("vigil-bench-load");
@@ -54,25 +69,41 @@ public final class InProcessServer implements AutoCloseable {
         Gate gate = null;
         VigilServer server = null;
         HttpServer http = null;
+        dev.vigil.audit.AuditLog log = null;
+        VigilServer plain = null;
         try {
             gate = BenchGates.build(classifier, maxBatch, metrics.batchListener());
             InetAddress loopback = InetAddress.getLoopbackAddress();
-            server = VigilServer.builder().setGate(gate).optMetrics(metrics)
+            dev.vigil.server.ListenerPolicy policy = dev.vigil.server.ListenerPolicy.defaults();
+            dev.vigil.server.Auditor auditor = dev.vigil.server.Auditor.NONE;
+            if (audit != null) {
+                log = dev.vigil.audit.AuditLog.open(dev.vigil.audit.AuditLog.Options.defaults(folder.resolve("audit")).withSync(audit));
+                metrics.watchAudit(log);
+                auditor = new dev.vigil.server.Auditor(log, java.util.Map.of());
+            }
+            dev.vigil.server.FrontDoor door = new dev.vigil.server.FrontDoor(policy, new dev.vigil.engine.MemoryBudget(policy.memoryBudget()), auditor);
+            server = VigilServer.builder().setGate(gate).optMetrics(metrics).optFrontDoor(door)
                     .optTcp(loopback, 0)
                     .optUnixSocket(folder.resolve("vigil.sock"))
                     .build().start();
+            if (plainPeer) {
+                plain = VigilServer.builder().setGate(gate).optMetrics(new VigilMetrics()).optTcp(loopback, 0).build().start();
+            }
             http = HttpServer.start(gate, metrics, new InetSocketAddress(loopback, 0), server.frontDoor());
             http.readiness().get(READY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            return new InProcessServer(gate, server, http, folder, metrics);
+            return new InProcessServer(gate, server, http, folder, metrics, log, plain);
+        } catch (IOException e) {
+            close(http, server, gate, folder, log, plain);
+            throw new UncheckedIOException("audit log: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            close(http, server, gate, folder);
+            close(http, server, gate, folder, log, plain);
             throw new IllegalStateException("interrupted while the in-process server started", e);
         } catch (ExecutionException | TimeoutException e) {
-            close(http, server, gate, folder);
+            close(http, server, gate, folder, log, plain);
             throw new IllegalStateException("in-process server: HTTP self-check did not pass within " + READY_TIMEOUT_SECONDS + " s", e);
         } catch (RuntimeException | Error e) {
-            close(http, server, gate, folder);
+            close(http, server, gate, folder, log, plain);
             throw e;
         }
     }
@@ -93,6 +124,20 @@ public final class InProcessServer implements AutoCloseable {
         return a.getAddress().getHostAddress() + ":" + a.getPort();
     }
 
+    /** {@code 127.0.0.1:PORT} of the second binary listener, which records nothing; null when not started. */
+    public String plainTcpAddress() {
+        if (plain == null) {
+            return null;
+        }
+        InetSocketAddress a = plain.tcpAddress();
+        return a.getAddress().getHostAddress() + ":" + a.getPort();
+    }
+
+    /** The audit log, or null. */
+    public dev.vigil.audit.AuditLog audit() {
+        return audit;
+    }
+
     /** {@code unix:/tmp/.../vigil.sock}. */
     public String unixAddress() {
         return "unix:" + server.unixSocket();
@@ -106,10 +151,10 @@ public final class InProcessServer implements AutoCloseable {
 
     @Override
     public void close() {
-        close(http, server, gate, socketFolder);
+        close(http, server, gate, socketFolder, audit, plain);
     }
 
-    private static void close(HttpServer http, VigilServer server, Gate gate, Path folder) {
+    private static void close(HttpServer http, VigilServer server, Gate gate, Path folder, dev.vigil.audit.AuditLog log, VigilServer plain) {
         try {
             if (http != null) {
                 http.close();
@@ -117,13 +162,20 @@ public final class InProcessServer implements AutoCloseable {
             if (server != null) {
                 server.stop();
             }
+            if (plain != null) {
+                plain.stop();
+            }
         } finally {
             if (gate != null) {
                 gate.close();
             }
-            try {
-                Files.deleteIfExists(folder.resolve("vigil.sock"));
-                Files.deleteIfExists(folder);
+            if (log != null) {
+                log.close();
+            }
+            try (var files = Files.walk(folder)) {
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(f);
+                }
             } catch (IOException e) {
                 System.getLogger(InProcessServer.class.getName()).log(System.Logger.Level.WARNING,
                         "temporary folder " + folder + ": not removed: " + e.getMessage());

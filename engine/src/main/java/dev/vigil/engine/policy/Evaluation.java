@@ -18,9 +18,12 @@ import java.util.Objects;
  *                 the signal that failed and why, or that no rule fired
  * @param signals  every signal value the evaluation read, in the order read; failed signals
  *                 are absent
+ * @param criteria the fired rule's condition as the policy states it ({@code sexual >= 0.4}),
+ *                 or null when no rule fired
+ * @param ground   the fired rule's legal or terms-of-service reference, or null
  */
 public record Evaluation(String policy, String version, Decision decision, String rule, String reason,
-        Map<String, Double> signals) {
+        Map<String, Double> signals, String criteria, String ground) {
     /** The rule name when no rule fired and the policy's default decision applies. */
     public static final String DEFAULT = "default";
     /** The rule name when a needed signal could not be computed and the policy fails closed. */
@@ -33,5 +36,10 @@ public record Evaluation(String policy, String version, Decision decision, Strin
         Objects.requireNonNull(rule, "rule");
         Objects.requireNonNull(reason, "reason");
         signals = Collections.unmodifiableMap(new LinkedHashMap<>(signals));
+    }
+
+    /** An evaluation without a rule's criteria or ground. */
+    public Evaluation(String policy, String version, Decision decision, String rule, String reason, Map<String, Double> signals) {
+        this(policy, version, decision, rule, reason, signals, null, null);
     }
 }

@@ -39,7 +39,9 @@ final class PolicyReader {
     private static final String NAME_RULE = "letters, digits, '.', '_' and '-', starting with a letter or digit";
     private static final List<String> FILE_FIELDS = List.of("version", "default_policy", "policies");
     private static final List<String> POLICY_FIELDS = List.of("description", "classifier", "on_error", "default", "rules");
-    private static final List<String> RULE_FIELDS = List.of("name", "when", "decision");
+    private static final List<String> RULE_FIELDS = List.of("name", "when", "decision", "ground");
+    /** Longest {@code ground} of a rule, in characters. */
+    static final int MAX_GROUND_CHARS = 500;
     private static final List<String> COMPARISONS = Arrays.stream(Comparison.values()).map(Comparison::key).toList();
     private static final List<String> ON_ERROR = Arrays.stream(Policy.OnError.values()).map(Policy.OnError::key).toList();
     private static final List<String> DECISIONS = Arrays.stream(Decision.values()).map(Decision::name).toList();
@@ -227,7 +229,16 @@ final class PolicyReader {
         checkFields(rule, where, "", RULE_FIELDS);
         Condition when = condition(rule.get("when"), where, "when");
         Decision decision = decision(rule.get("decision"), where, "decision");
-        return new PolicyRule(name, when, decision);
+        JsonNode groundNode = rule.get("ground");
+        String ground = null;
+        if (groundNode != null) {
+            if (!groundNode.isTextual() || groundNode.asText().isBlank() || groundNode.asText().length() > MAX_GROUND_CHARS) {
+                throw invalid(where, "ground", groundNode, "the legal or terms-of-service reference statements of reasons cite, as text of 1 to "
+                        + MAX_GROUND_CHARS + " characters");
+            }
+            ground = groundNode.asText().strip();
+        }
+        return new PolicyRule(name, when, decision, ground);
     }
 
     private Condition condition(JsonNode node, String where, String path) {

@@ -202,6 +202,11 @@ final class PolicyRun {
     }
 
     private Evaluation evaluation(Decision decision, String rule, String reason) {
+        for (PolicyRule r : policy.rules()) {
+            if (r.name().equals(rule)) {
+                return new Evaluation(policy.name(), policy.version(), decision, rule, reason, values, r.criteria(), r.ground());
+            }
+        }
         return new Evaluation(policy.name(), policy.version(), decision, rule, reason, values);
     }
 

@@ -39,7 +39,7 @@ class PolicyEvaluationTest {
     void theFirstRuleThatFiresDecides() {
         RecordingSignals signals = new RecordingSignals().with("sexual", 0.91234).with("suggestive", 0.8);
         Evaluation evaluation = evaluate(TWO_RULES, signals);
-        assertEquals(new Evaluation("p", "t1", Decision.BLOCK, "sexual", "sexual 0.912 >= 0.5", Map.of("sexual", 0.91234)),
+        assertEquals(new Evaluation("p", "t1", Decision.BLOCK, "sexual", "sexual 0.912 >= 0.5", Map.of("sexual", 0.91234), "sexual >= 0.5", null),
                 evaluation);
         assertEquals(List.of("sexual"), signals.requests(), "a decided evaluation reads nothing more");
     }

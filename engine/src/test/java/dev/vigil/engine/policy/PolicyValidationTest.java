@@ -58,6 +58,17 @@ class PolicyValidationTest {
     }
 
     @Test
+    void aRulesGroundIsCarriedAndABadOneIsRefusedByName() {
+        String yaml = "version: \"1\"\npolicies:\n  strict:\n    rules:\n      - { name: sexual, when: { all: [ { sexual: { at_least: 0.5 } },"
+                + " { not: { drawing: { above: 0.8 } } } ] }, decision: BLOCK, ground: \"ToS 4.2: sexual content\" }\n";
+        PolicyRule rule = load(yaml).policy("strict").rules().get(0);
+        assertEquals("ToS 4.2: sexual content", rule.ground());
+        assertEquals("all(sexual >= 0.5, not(drawing > 0.8))", rule.criteria());
+        assertRejected("test.yaml: policy strict: rule sexual: ground: \"\" (expected: the legal or terms-of-service reference statements of reasons cite,"
+                + " as text of 1 to 500 characters)", yaml.replace("\"ToS 4.2: sexual content\"", "\"\""));
+    }
+
+    @Test
     void unknownSignal() {
         assertRejected("test.yaml: policy strict: rule sexual: when.sexaul: unknown signal (expected: all, any, not or a signal: "
                 + SIGNALS + ")", oneRule("{ sexaul: { at_least: 0.5 } }", "BLOCK"));
@@ -162,7 +173,7 @@ class PolicyValidationTest {
     void unknownFieldAtEveryLevel() {
         assertRejected("test.yaml: policy strict: rule sexual: when.sexual.at_lest: unknown field (expected one of: at_least, above, at_most, below)",
                 oneRule("{ sexual: { at_lest: 0.5 } }", "BLOCK"));
-        assertRejected("test.yaml: policy strict: rule sexual: decison: unknown field (expected one of: name, when, decision)", """
+        assertRejected("test.yaml: policy strict: rule sexual: decison: unknown field (expected one of: name, when, decision, ground)", """
                 version: "1"
                 policies:
                   strict:

@@ -59,8 +59,13 @@ final class DsaStatements {
             s.put("decision_visibility_other", "withheld pending human review");
         }
         s.put("decision_ground", "DECISION_GROUND_INCOMPATIBLE_CONTENT");
+        JsonNode sor = r.path("statement_of_reasons");
+        String reference = sor.path("ground").path("reference").asText("");
         s.put("incompatible_content_ground", "policy " + r.path("policy").path("name").asText() + " (version " + r.path("policy").path("version").asText()
-                + "), rule " + rule);
+                + "), rule " + rule + (reference.isEmpty() ? "" : ": " + reference));
+        if (!sor.path("criteria").isMissingNode() && !sor.path("criteria").isNull()) {
+            s.put("incompatible_content_criteria", sor.path("criteria").asText());
+        }
         StringBuilder facts = new StringBuilder(r.path("reason").asText());
         facts.append(". Signals:");
         r.path("signals").fields().forEachRemaining(e -> facts.append(String.format(Locale.ROOT, " %s=%.3f", e.getKey(), e.getValue().asDouble())));

@@ -131,6 +131,18 @@ public final class Auditor {
         timings.put("inference", t.inferenceMicros());
         timings.put("policy", t.policyMicros());
         timings.put("total", t.totalMicros());
+        if (v.decision() != dev.vigil.engine.Decision.ALLOW) {
+            try {
+                // the same statement the verdict's JSON carries, from the one writer
+                com.fasterxml.jackson.databind.util.TokenBuffer buffer = new com.fasterxml.jackson.databind.util.TokenBuffer(JSON, false);
+                buffer.writeStartObject();
+                VerdictJson.writeStatement(buffer, v);
+                buffer.writeEndObject();
+                o.setAll((ObjectNode) JSON.readTree(buffer.asParser()));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
         digest(o, "image", v.evidence().image());
         digest(o, "source", v.evidence().source());
         return o;

@@ -74,10 +74,38 @@ public final class VerdictJson {
         g.writeNumberField("total", t.totalMicros());
         g.writeEndObject();
         g.writeBooleanField("failed_closed", v.failedClosed());
+        if (v.decision() != dev.vigil.engine.Decision.ALLOW) {
+            writeStatement(g, v);
+        }
         if (receipt != null) {
             g.writeFieldName("receipt");
             g.writeRawValue(MAPPER.writeValueAsString(receipt.toJson()));
         }
+        g.writeEndObject();
+    }
+
+    /**
+     * The facts a statement of reasons (EU Digital Services Act, Article 17) needs, for a BLOCK
+     * or REVIEW: that detection and decision were automated (a REVIEW leaves the decision to a
+     * person), the ground (the policy's rule, with its legal or terms-of-service reference when
+     * the policy gives one), the rule's criteria and the facts (the comparisons that fired).
+     */
+    static void writeStatement(JsonGenerator g, Verdict v) throws IOException {
+        boolean block = v.decision() == dev.vigil.engine.Decision.BLOCK;
+        g.writeObjectFieldStart("statement_of_reasons");
+        g.writeStringField("restriction", block ? "withheld: the image is not returned" : "withheld pending human review");
+        g.writeBooleanField("automated_detection", true);
+        g.writeStringField("automated_decision", block ? "fully" : "partially");
+        g.writeObjectFieldStart("ground");
+        g.writeStringField("type", "terms_of_service");
+        g.writeStringField("policy", v.policy());
+        g.writeStringField("policy_version", v.policyVersion());
+        g.writeStringField("rule", v.rule());
+        g.writeStringField("reference", v.ground() != null ? v.ground()
+                : v.failedClosed() ? "images that cannot be checked are withheld (fail-closed)" : "policy " + v.policy() + ", rule " + v.rule());
+        g.writeEndObject();
+        g.writeStringField("criteria", v.criteria());
+        g.writeStringField("facts", v.reason());
         g.writeEndObject();
     }
 

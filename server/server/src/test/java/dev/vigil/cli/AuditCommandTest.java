@@ -63,19 +63,36 @@ class AuditCommandTest {
         assertEquals(0, vigil("hashes", "--dir", lists, "add", "--list", "found-later", "--label", "case 9", photo("astronaut.png")).status());
         Run matched = vigil("audit", "match", "--dir", audit, "--hash-lists", lists, "--list", "found-later");
         assertEquals(1, matched.status(), matched.err());
-        List<JsonNode> hits = matched.json();
+        // records are written as verdicts complete, so in any order: look them up by request id
+        java.util.Map<String, JsonNode> hits = new java.util.HashMap<>();
+        matched.json().forEach(h -> hits.put(h.get("request_id").asText(), h));
         assertEquals(2, hits.size(), matched.out());
-        assertEquals(photo("astronaut.png"), hits.get(0).get("request_id").asText());
-        assertEquals("ORIGINAL", hits.get(0).get("transform").asText());
-        assertEquals(mirrored.toString(), hits.get(1).get("request_id").asText());
-        assertEquals("FLIP_Y", hits.get(1).get("transform").asText(), hits.get(1).toString());
-        assertEquals("case 9", hits.get(1).get("label").asText());
+        assertEquals("ORIGINAL", hits.get(photo("astronaut.png")).get("transform").asText(), matched.out());
+        assertEquals("FLIP_Y", hits.get(mirrored.toString()).get("transform").asText(), matched.out());
+        assertEquals("case 9", hits.get(mirrored.toString()).get("label").asText());
         assertTrue(matched.err().contains("3 record(s) read, 3 image hash(es) checked against found-later (1 hash(es), distance <= 31): 2 match(es)"),
                 matched.err());
 
         // now blocked by the list: a BLOCK to prove and to state reasons for
-        Run blocked = vigil("score", "--audit-dir", audit, "--hash-lists", lists, photo("astronaut.png"));
+        Path policies = Files.writeString(tmp.resolve("policies.yaml"), """
+                version: "sor-test.1"
+                default_policy: p
+                policies:
+                  p:
+                    rules:
+                      - { name: hash-list, when: { hash_match: { at_least: 0.5 } }, decision: BLOCK, ground: "Terms of Service 4.2: known abuse material" }
+                      - { name: sexual, when: { sexual: { at_least: 0.4 } }, decision: BLOCK }
+                """);
+        Run blocked = vigil("score", "--json", "--policies", policies.toString(), "--audit-dir", audit, "--hash-lists", lists, photo("astronaut.png"));
         assertEquals(1, blocked.status(), blocked.out());
+        // the verdict carries its statement of reasons, and so does its record
+        JsonNode sorInVerdict = blocked.json().get(0).get("statement_of_reasons");
+        assertEquals("Terms of Service 4.2: known abuse material", sorInVerdict.at("/ground/reference").asText(), blocked.out());
+        assertEquals("hash_match >= 0.5", sorInVerdict.get("criteria").asText());
+        assertEquals("hash_match 1 >= 0.5", sorInVerdict.get("facts").asText());
+        assertEquals("fully", sorInVerdict.get("automated_decision").asText());
+        String lastRecord = Files.readAllLines(tmp.resolve("audit").resolve("records-000002.jsonl")).get(0);
+        assertEquals(sorInVerdict, CliToolsTest.JSON.readTree(lastRecord).get("statement_of_reasons"));
 
         // a receipt for one verdict, checked with the public key alone; changed, it fails
         Run proved = vigil("audit", "prove", "--dir", audit, "#3");
@@ -113,7 +130,8 @@ class AuditCommandTest {
         assertEquals("DECISION_GROUND_INCOMPATIBLE_CONTENT", s.get("decision_ground").asText());
         assertEquals("Yes", s.get("automated_detection").asText());
         assertEquals("AUTOMATED_DECISION_FULLY", s.get("automated_decision").asText());
-        assertTrue(s.get("incompatible_content_ground").asText().contains("rule hash-list"), s.toString());
+        assertTrue(s.get("incompatible_content_ground").asText().endsWith("rule hash-list: Terms of Service 4.2: known abuse material"), s.toString());
+        assertEquals("hash_match >= 0.5", s.get("incompatible_content_criteria").asText());
         assertTrue(s.get("decision_facts").asText().contains("hash_match=1.000"), s.toString());
         assertTrue(s.get("puid").asText().startsWith("example:3:"), s.toString());
 
