@@ -78,6 +78,10 @@ final class AuditExport implements Callable<Integer> {
             description = "bundle (default): the self-verifying archive; dsa-sor: statements of reasons, one JSON object per line.")
     String format;
 
+    @Option(names = "--with-images",
+            description = "Bundle: include the retained (encrypted) bytes of the selected blocked images, as images/<sha256>.bin; the key is not included.")
+    boolean withImages;
+
     @Option(names = "--platform", paramLabel = "NAME", defaultValue = "vigil",
             description = "For dsa-sor: the platform's name, the prefix of each statement's puid (default: ${DEFAULT-VALUE}).")
     String platform;
@@ -141,6 +145,28 @@ final class AuditExport implements Callable<Integer> {
             proofs.append(AuditCommand.JSON.writeValueAsString(receipt.toJson())).append('\n');
         }
         Map<String, byte[]> files = new LinkedHashMap<>();
+        int images = 0;
+        int purged = 0;
+        if (withImages) {
+            for (String line : records.toString().split("\n")) {
+                if (line.isEmpty()) {
+                    continue;
+                }
+                JsonNode r = AuditCommand.JSON.readTree(line);
+                if (!r.path("retained").asBoolean(false)) {
+                    continue;
+                }
+                String sha = r.path("image").path("sha256").asText();
+                Path kept = dir.resolve("retained").resolve(sha.substring(0, 2)).resolve(sha + ".bin");
+                if (Files.isRegularFile(kept)) {
+                    if (files.put("images/" + sha + ".bin", Files.readAllBytes(kept)) == null) {
+                        images++;
+                    }
+                } else {
+                    purged++;
+                }
+            }
+        }
         files.put(RECORDS, records.toString().getBytes(StandardCharsets.UTF_8));
         files.put(PROOFS, proofs.toString().getBytes(StandardCharsets.UTF_8));
         files.put(AuditLog.CHECKPOINTS, Files.readAllBytes(dir.resolve(AuditLog.CHECKPOINTS)));
@@ -160,6 +186,10 @@ final class AuditExport implements Callable<Integer> {
         manifest.put("records", selected.size() - unsigned);
         manifest.put("log_size", leaves.size());
         manifest.put("checkpoint_size", latest == null ? 0 : latest.size());
+        if (withImages) {
+            manifest.put("images", images);
+            manifest.put("images_purged", purged);
+        }
         ObjectNode digests = manifest.putObject("sha256");
         for (Map.Entry<String, byte[]> f : files.entrySet()) {
             digests.put(f.getKey(), HexFormat.of().formatHex(Merkle.sha256Of(f.getValue())));
@@ -174,8 +204,9 @@ final class AuditExport implements Callable<Integer> {
             }
         }
         Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        log.printf(Locale.ROOT, "vigil audit export: %d record(s) with their proofs against checkpoint %d (root %s) written to %s%s%n",
-                selected.size() - unsigned, latest == null ? 0 : latest.size(), latest == null ? "-" : latest.rootHex(), out,
+        log.printf(Locale.ROOT, "vigil audit export: %d record(s) with their proofs against checkpoint %d (root %s)%s written to %s%s%n",
+                selected.size() - unsigned, latest == null ? 0 : latest.size(), latest == null ? "-" : latest.rootHex(),
+                withImages ? ", " + images + " retained image(s) (" + purged + " purged after their retention period)" : "", out,
                 unsigned > 0 ? "; " + unsigned + " record(s) after the last checkpoint left out (export again in a second)" : "");
         log.flush();
         return 0;
@@ -191,6 +222,10 @@ final class AuditExport implements Callable<Integer> {
                 checkpoints.jsonl  every signed checkpoint of the log, each chained to the one before (field "previous")
                 audit-key.pub.pem  the log's Ed25519 public key; compare it with a copy you obtained independently
                 MANIFEST.json      what was selected, and the SHA-256 of every other file
+                images/            (with --with-images) the retained blocked images, AES-256-GCM encrypted as stored:
+                                   "VGR1", a 12-byte nonce, ciphertext and tag, the image's SHA-256 (hex) as associated
+                                   data; the key travels separately. Decrypted, each hashes to its name and to its
+                                   record's image.sha256
 
                 To check it:   vigil audit verify THIS.zip [--public-key YOUR-COPY.pem]
 

@@ -52,6 +52,55 @@ public final class AuditOptions {
             description = "... or once it is this old (default: ${DEFAULT-VALUE}).")
     Duration segmentAge;
 
+    @Option(names = "--retain", paramLabel = "none|blocked", defaultValue = "none",
+            description = "Also keep the bytes of every blocked image as evidence, encrypted with --retain-key, in <audit-dir>/retained"
+                    + " (content-addressed by SHA-256; default: ${DEFAULT-VALUE}).")
+    String retain;
+
+    @Option(names = "--retain-key", paramLabel = "FILE",
+            description = "The 256-bit AES key (64 hex digits or base64, mode 600) that encrypts retained images; the operator's, never written by Vigil.")
+    Path retainKey;
+
+    @Option(names = "--retain-for", paramLabel = "DURATION", defaultValue = "90d", converter = ServeCommand.DurationConverter.class,
+            description = "How long a retained image is kept after it was last blocked; then its bytes are purged and its records stay (default: ${DEFAULT-VALUE}).")
+    Duration retainFor;
+
+    /** The store of retained blocked images, or null when --retain none. */
+    dev.vigil.audit.RetentionStore retention(AuditLog log) {
+        switch (retain) {
+            case "none":
+                if (retainKey != null) {
+                    throw new IllegalArgumentException("retain-key: " + retainKey + " (expected: with --retain blocked)");
+                }
+                return null;
+            case "blocked":
+                if (log == null) {
+                    throw new IllegalArgumentException("retain: blocked (expected: with the audit log on, not --no-audit)");
+                }
+                try {
+                    return dev.vigil.audit.RetentionStore.open(log.options().dir().resolve("retained"), retainKey, retainFor);
+                } catch (IOException e) {
+                    throw new IllegalArgumentException("retain: " + e.getMessage(), e);
+                }
+            default:
+                throw new IllegalArgumentException("retain: " + retain + " (expected: none or blocked)");
+        }
+    }
+
+    /** The auditor these flags ask for: {@link dev.vigil.server.Auditor#NONE} with --no-audit. */
+    dev.vigil.server.Auditor auditor(AuditLog log, ModelRepository models, PrintWriter out) {
+        if (log == null) {
+            retention(null);
+            return dev.vigil.server.Auditor.NONE;
+        }
+        dev.vigil.audit.RetentionStore store = retention(log);
+        if (store != null) {
+            out.printf(Locale.ROOT, "vigil: blocked images retained, encrypted, in %s for %s after their last block%n", log.options().dir().resolve("retained"),
+                    retainFor.toDays() + " day(s)");
+        }
+        return new dev.vigil.server.Auditor(log, modelDigests(models), store);
+    }
+
     /** The log directory these flags name. */
     Path directory(VigilPaths paths) {
         return dir != null ? dir : paths.cache().resolve("audit");

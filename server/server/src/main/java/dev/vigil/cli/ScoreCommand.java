@@ -96,8 +96,7 @@ public final class ScoreCommand implements Callable<Integer> {
         int worst = 0;
         dev.vigil.audit.AuditLog auditLog = audit.open(paths, log);
         log.flush();
-        dev.vigil.server.Auditor auditor = auditLog == null ? dev.vigil.server.Auditor.NONE
-                : new dev.vigil.server.Auditor(auditLog, AuditOptions.modelDigests(models));
+        dev.vigil.server.Auditor auditor = audit.auditor(auditLog, models, log);
         String user = System.getProperty("user.name", "");
         client = new dev.vigil.server.Auditor.Client("cli", "local-user", user, "vigil score", "local");
         this.auditor = auditor;
@@ -134,7 +133,7 @@ public final class ScoreCommand implements Callable<Integer> {
             return new Pending(file, null, e.getClass().getSimpleName() + ": " + e.getMessage());
         }
         ScoreRequest request = new ScoreRequest(file.toString(), new EncodedImage(bytes), sourceImage, policy, timeout);
-        return new Pending(file, auditor.record(gate.score(request), client, false), null);
+        return new Pending(file, auditor.record(gate.score(request), client, false, request.image()), null);
     }
 
     /**

@@ -473,7 +473,7 @@ public final class ServeCommand implements Callable<Integer> {
         if (fetchMissing) {
             CliSupport.importMissingDefaults(paths, models, log);
         }
-        Auditor auditor = auditLog == null ? Auditor.NONE : new Auditor(auditLog, AuditOptions.modelDigests(models));
+        Auditor auditor = audit.auditor(auditLog, models, log);
         FrontDoor frontDoor = new FrontDoor(policy, budget, auditor);
         VigilServer.Builder options = VigilServer.builder()
                 .optTcp(address, port)
@@ -616,9 +616,9 @@ public final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    /** Durations as people write them: {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h}, or ISO-8601 ({@code PT5S}). */
+    /** Durations as people write them: {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h}, {@code 90d}, or ISO-8601 ({@code PT5S}). */
     static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
-        private static final Pattern SIMPLE = Pattern.compile("(\\d+)(ms|s|m|h)");
+        private static final Pattern SIMPLE = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
         @Override
         public Duration convert(String value) {
@@ -629,6 +629,7 @@ public final class ServeCommand implements Callable<Integer> {
                     case "ms" -> Duration.ofMillis(n);
                     case "s" -> Duration.ofSeconds(n);
                     case "m" -> Duration.ofMinutes(n);
+                    case "d" -> Duration.ofDays(n);
                     default -> Duration.ofHours(n);
                 };
             }

@@ -25,6 +25,8 @@ public final class Auditor {
 
     private final AuditLog log;
     private final Map<String, String> modelDigests;
+    private final dev.vigil.audit.RetentionStore retained;
+    private final java.util.concurrent.ExecutorService retainer;
 
     /**
      * @param log          the log, or null for none
@@ -32,8 +34,38 @@ public final class Auditor {
      *                     of its manifest, which lists the SHA-256 of every file of the model
      */
     public Auditor(AuditLog log, Map<String, String> modelDigests) {
+        this(log, modelDigests, null);
+    }
+
+    /**
+     * ... and the bytes of every blocked image kept, encrypted, in {@code retained} (null: none),
+     * before its record is written; what is older than the retention period is purged hourly.
+     */
+    public Auditor(AuditLog log, Map<String, String> modelDigests, dev.vigil.audit.RetentionStore retained) {
         this.log = log;
         this.modelDigests = Map.copyOf(modelDigests);
+        this.retained = retained;
+        if (retained != null) {
+            java.util.concurrent.ScheduledExecutorService pool = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "vigil-audit-retention");
+                t.setDaemon(true);
+                return t;
+            });
+            pool.scheduleWithFixedDelay(() -> {
+                try {
+                    int n = retained.purge();
+                    if (n > 0) {
+                        System.getLogger(Auditor.class.getName()).log(System.Logger.Level.INFO,
+                                "retained images: " + n + " purged after the retention period of " + retained.retention());
+                    }
+                } catch (java.io.IOException | RuntimeException e) {
+                    System.getLogger(Auditor.class.getName()).log(System.Logger.Level.WARNING, "retained images: purge failed: " + e);
+                }
+            }, 0, 1, java.util.concurrent.TimeUnit.HOURS);
+            this.retainer = pool;
+        } else {
+            this.retainer = null;
+        }
     }
 
     /** Who asked, as the record names them. */
@@ -62,23 +94,47 @@ public final class Auditor {
      * (the gate drops what is left of the work); a record already on its way is still written.
      */
     public CompletableFuture<Recorded> record(CompletableFuture<Verdict> verdict, Client client, boolean wantReceipt) {
+        return record(verdict, client, wantReceipt, null);
+    }
+
+    /**
+     * ... keeping {@code image}'s bytes (the request's image as received) when the verdict is a
+     * BLOCK and blocked images are retained.
+     */
+    public CompletableFuture<Recorded> record(CompletableFuture<Verdict> verdict, Client client, boolean wantReceipt, dev.vigil.engine.image.ImageInput image) {
         CompletableFuture<Recorded> out = new CompletableFuture<>();
+        // the bytes are held until the verdict only when they may have to be kept
+        dev.vigil.engine.image.ImageInput keep = retained != null ? image : null;
         verdict.whenComplete((v, failure) -> {
             if (failure != null) {
                 out.completeExceptionally(failure);
             } else if (log == null) {
                 out.complete(new Recorded(v, null));
             } else {
+                boolean retain = keep != null && v.decision() == dev.vigil.engine.Decision.BLOCK && v.evidence().image() != null;
                 ObjectNode body;
                 try {
                     body = body(v, client);
+                    if (retained != null) {
+                        body.put("retained", retain);
+                    }
                 } catch (RuntimeException e) {
                     out.completeExceptionally(e);
                     return;
                 }
-                log.append(Instant.now(), body, wantReceipt).whenComplete((appended, error) -> {
+                CompletableFuture<Void> kept = !retain ? CompletableFuture.completedFuture(null) : CompletableFuture.runAsync(() -> {
+                    try {
+                        retained.keep(bytes(keep), v.evidence().image().sha256());
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }, retainer);
+                kept.thenCompose(nothing -> log.append(Instant.now(), body, wantReceipt)).whenComplete((appended, error) -> {
                     if (error != null) {
-                        out.completeExceptionally(error);
+                        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
+                        out.completeExceptionally(cause instanceof OverloadedException ? cause
+                                : new OverloadedException("audit: the blocked image could not be retained (" + cause.getMessage() + "); retry later or elsewhere",
+                                        java.time.Duration.ofSeconds(1)));
                     } else {
                         out.complete(new Recorded(v, appended.receipt()));
                     }
@@ -91,6 +147,17 @@ public final class Auditor {
             }
         });
         return out;
+    }
+
+    /** The bytes the image's SHA-256 covers: as received, or the raw pixel buffer. */
+    private static byte[] bytes(dev.vigil.engine.image.ImageInput image) {
+        if (image instanceof dev.vigil.engine.image.EncodedImage e) {
+            return e.bytes();
+        }
+        java.nio.ByteBuffer raw = ((dev.vigil.engine.image.RawImage) image).pixels().duplicate();
+        byte[] b = new byte[raw.remaining()];
+        raw.get(b);
+        return b;
     }
 
     /** The record's fields after {@code seq, prev, time}, in the order docs/AUDIT.md gives. */

@@ -196,7 +196,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 write(ErrorFrame.of(id, ErrorCode.BAD_REQUEST, "receipt: asked for (expected: a server with its audit log on; this one runs with --no-audit)"));
                 return;
             }
-            verdict = auditor.record(server.gate().score(request), client(), score.receipt());
+            verdict = auditor.record(server.gate().score(request), client(), score.receipt(), request.image());
         } catch (RuntimeException e) {
             limit.release();
             write(FrameMapping.error(id, e));

@@ -162,4 +162,57 @@ class AuditCommandTest {
             }
         }
     }
+
+    @Test
+    void blockedImagesAreRetainedEncryptedAndPurgedWhileTheirRecordsStayVerifiable() throws Exception {
+        String audit = tmp.resolve("audit").toString();
+        String lists = tmp.resolve("lists").toString();
+        Path key = tmp.resolve("retain.key");
+        Files.writeString(key, java.util.HexFormat.of().formatHex(new byte[32]).replace('0', '7') + "\n");
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertEquals(0, vigil("hashes", "--dir", lists, "add", "--list", "known", photo("astronaut.png")).status());
+        Run blocked = vigil("score", "--audit-dir", audit, "--hash-lists", lists, "--retain", "blocked", "--retain-key", key.toString(),
+                photo("astronaut.png"), photo("c.png"));
+        assertEquals(1, blocked.status(), blocked.out() + blocked.err());
+        byte[] original = Files.readAllBytes(TestModels.photo("astronaut.png"));
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(original));
+        Path kept = tmp.resolve("audit").resolve("retained").resolve(sha.substring(0, 2)).resolve(sha + ".bin");
+        assertTrue(Files.isRegularFile(kept), "the blocked image is kept, by its SHA-256");
+        byte[] stored = Files.readAllBytes(kept);
+        assertEquals("VGR1", new String(stored, 0, 4, StandardCharsets.US_ASCII));
+        assertTrue(java.util.Collections.indexOfSubList(java.util.Arrays.asList(box(stored)), java.util.Arrays.asList(box(java.util.Arrays.copyOfRange(original,
+                100, 164)))) < 0, "encrypted at rest: none of the image's bytes appear in the file");
+        try (var files = Files.walk(tmp.resolve("audit").resolve("retained"))) {
+            assertEquals(1, files.filter(Files::isRegularFile).count(), "only the blocked image is kept, not the allowed one");
+        }
+        dev.vigil.audit.RetentionStore store = dev.vigil.audit.RetentionStore.open(tmp.resolve("audit").resolve("retained"), key, java.time.Duration.ofDays(1));
+        assertTrue(java.util.Arrays.equals(original, store.read(sha)), "decrypts to the very bytes blocked");
+        // the bundle carries it, still encrypted, and verifies
+        Path bundle = tmp.resolve("blocked.zip");
+        Run exported = vigil("audit", "export", "--dir", audit, "--out", bundle.toString(), "--decision", "BLOCK", "--with-images");
+        assertEquals(0, exported.status(), exported.err());
+        assertTrue(exported.err().contains("1 retained image(s) (0 purged"), exported.err());
+        try (ZipFile zip = new ZipFile(bundle.toFile())) {
+            assertTrue(java.util.Arrays.equals(stored, zip.getInputStream(zip.getEntry("images/" + sha + ".bin")).readAllBytes()));
+        }
+        assertEquals(0, vigil("audit", "verify", bundle.toString()).status());
+        // past the retention period the bytes go; the records stay and still verify
+        Files.setLastModifiedTime(kept, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(java.time.Duration.ofDays(2))));
+        assertEquals(1, store.purge());
+        assertTrue(!Files.exists(kept));
+        Run verified = vigil("audit", "verify", "--dir", audit);
+        assertEquals(0, verified.status(), verified.out());
+        // a key that others can read is refused, naming the flag
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Run refused = vigil("score", "--audit-dir", audit, "--retain", "blocked", "--retain-key", key.toString(), photo("c.png"));
+        assertTrue(refused.err().contains("retain-key: " + key + " is readable or writable by others (expected: mode 600)"), refused.err());
+    }
+
+    private static Byte[] box(byte[] b) {
+        Byte[] out = new Byte[b.length];
+        for (int i = 0; i < b.length; i++) {
+            out[i] = b[i];
+        }
+        return out;
+    }
 }

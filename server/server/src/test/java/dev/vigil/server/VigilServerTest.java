@@ -326,8 +326,8 @@ class VigilServerTest {
     void unsupportedVersionsCloseTheConnection() throws Exception {
         VigilServer server = start(b -> b);
         try (RawClient c = RawClient.tcp(server.tcpAddress())) {
-            c.send(new HelloFrame(2, 3, "", "future"));
-            assertEquals("versions: 2..3 (expected: a range including one of 1..1)", c.readError(ErrorCode.UNSUPPORTED_VERSION, 0).message());
+            c.send(new HelloFrame(3, 4, "", "future"));
+            assertEquals("versions: 3..4 (expected: a range including one of 1..2)", c.readError(ErrorCode.UNSUPPORTED_VERSION, 0).message());
             c.assertClosedByServer();
         }
         try (RawClient c = RawClient.tcp(server.tcpAddress())) {

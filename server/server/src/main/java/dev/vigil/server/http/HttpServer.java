@@ -316,7 +316,7 @@ public final class HttpServer implements AutoCloseable {
             ScoreRequest scoreRequest = ScoreRequestReader.read(request, options);
             String agent = request.headers().get(HttpHeaderNames.USER_AGENT, "");
             CompletableFuture<dev.vigil.server.Auditor.Recorded> verdict = auditor.record(gate.score(scoreRequest),
-                    frontDoor.client(channel, frontDoor.ssl() != null ? "https" : "http", agent), wantReceipt);
+                    frontDoor.client(channel, frontDoor.ssl() != null ? "https" : "http", agent), wantReceipt, scoreRequest.image());
             CompletableFuture<FullHttpResponse> answer = verdict.handle((v, failure) -> failure == null ? verdict(v) : refuse(HttpError.of(failure)));
             // the connection closed before the answer (HttpConnection cancels it): the gate drops what is left of the work
             answer.whenComplete((r, e) -> {
