@@ -107,6 +107,7 @@ public final class AuditVerifier {
                     + " first)", notes);
         }
         int segmentsRead = 0;
+        String previousWhere = null;
         try (var torn = Files.list(dir)) {
             torn.filter(f -> f.getFileName().toString().contains(".torn-")).sorted()
                     .forEach(f -> notes.add(f.getFileName() + ": a torn write set aside by a restart after a crash (not part of the log)"));
@@ -149,14 +150,14 @@ public final class AuditVerifier {
                 }
                 long recordSeq = r.path("seq").asLong(-1);
                 if (recordSeq != seq) {
-                    String what = recordSeq > seq ? "records " + seq + ".." + (recordSeq - 1) + " are missing (removed)"
+                    String what = recordSeq > seq ? "records " + seq + ".." + (recordSeq - 1) + " are missing here (removed, or moved: reordered)"
                             : recordSeq >= 0 ? "a record repeats or is out of order (inserted or reordered)" : "seq is missing or not a number (modified)";
                     return new Result(seq, nextCheckpoint, segmentsRead, where + ": seq " + r.get("seq") + " (expected: " + seq + "); " + what, notes);
                 }
                 if (!HexFormat.of().formatHex(prev).equals(r.path("prev").asText())) {
                     return new Result(seq, nextCheckpoint, segmentsRead, where + " (seq " + seq + "): prev " + r.path("prev").asText()
-                            + " is not the hash of the record before it (" + HexFormat.of().formatHex(prev)
-                            + "); that record was modified, or records were removed, inserted or reordered", notes);
+                            + " is not the hash of the record before it (" + HexFormat.of().formatHex(prev) + "); the record before it"
+                            + (previousWhere == null ? "" : " (" + previousWhere + ")") + " was modified, or records were removed, inserted or reordered", notes);
                 }
                 byte[] leaf = Merkle.leafHash(lineBytes);
                 each.accept(new Record(s.file(), lineNo, seq, text, r, leaf));
@@ -170,6 +171,7 @@ public final class AuditVerifier {
                 }
                 tree.add(leaf);
                 prev = leaf;
+                previousWhere = where + ", seq " + seq;
                 seq++;
             }
         }

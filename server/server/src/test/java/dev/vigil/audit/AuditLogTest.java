@@ -163,6 +163,7 @@ class AuditLogTest {
         l.set(5, l.get(5).replace("\"ALLOW\"", "\"BLOCK\""));
         write(first, l);
         assertCaught("line 7 (seq 6): prev");
+        assertCaught("the record before it (records-000001.jsonl line 6, seq 5) was modified");
     }
 
     @Test
@@ -181,7 +182,7 @@ class AuditLogTest {
         List<String> l = lines(first);
         l.remove(3);
         write(first, l);
-        assertCaught("line 4: seq 4 (expected: 3); records 3..3 are missing");
+        assertCaught("line 4: seq 4 (expected: 3); records 3..3 are missing here (removed, or moved: reordered)");
     }
 
     @Test
