@@ -71,12 +71,16 @@ public final class Calibration {
         return out;
     }
 
-    /** The threshold with the fewest misses among those whose false-block rate is at most {@code target}; null when none is. */
+    /**
+     * The threshold with the fewest misses among those whose false-block rate is at most
+     * {@code target}; among equals, the lowest (the most protective on images unlike the
+     * dataset's); null when none is.
+     */
     public static Point forTarget(List<Point> sweep, double target) {
         Point best = null;
         for (Point p : sweep) {
             if (p.falseBlock().total() > 0 && p.falseBlock().rate() <= target) {
-                if (best == null || p.miss().hits() < best.miss().hits() || p.miss().hits() == best.miss().hits() && p.threshold() > best.threshold()) {
+                if (best == null || p.miss().hits() < best.miss().hits() || p.miss().hits() == best.miss().hits() && p.threshold() < best.threshold()) {
                     best = p;
                 }
             }

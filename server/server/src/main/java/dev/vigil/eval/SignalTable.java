@@ -151,12 +151,21 @@ public final class SignalTable {
         int total = pending.size();
         try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
             Deque<Map.Entry<Path, CompletableFuture<Verdict>>> window = new ArrayDeque<>();
+            List<Path> retry = new java.util.ArrayList<>();
             Function<Map.Entry<Path, CompletableFuture<Verdict>>, Void> finish = e -> {
                 Path p = e.getKey();
                 Row row;
                 try {
                     Verdict v = e.getValue().join();
                     row = new Row(hashes.get(p), v.signals(), v.failures(), v.models());
+                } catch (java.util.concurrent.CompletionException overloaded) {
+                    if (overloaded.getCause() instanceof dev.vigil.engine.OverloadedException) {
+                        // admission refused it for now (the queue ahead looked too long): not a result; scored again below
+                        retry.add(p);
+                        return null;
+                    }
+                    row = new Row(hashes.get(p), Map.of(), Map.of("decode", String.valueOf(overloaded.getCause() != null ? overloaded.getCause().getMessage()
+                            : overloaded.getMessage())), List.of());
                 } catch (RuntimeException failed) {
                     row = new Row(hashes.get(p), Map.of(), Map.of("decode", String.valueOf(failed.getCause() != null ? failed.getCause().getMessage()
                             : failed.getMessage())), List.of());
@@ -197,6 +206,30 @@ public final class SignalTable {
             }
             while (!window.isEmpty()) {
                 finish.apply(window.removeFirst());
+            }
+            // what admission refused under the first burst, one at a time now, waiting as it asks
+            for (int attempt = 0; attempt < 20 && !retry.isEmpty(); attempt++) {
+                List<Path> again = new java.util.ArrayList<>(retry);
+                retry.clear();
+                for (Path p : again) {
+                    CompletableFuture<Verdict> f = gate.score(new ScoreRequest(p.toString(), new EncodedImage(Files.readAllBytes(p)), null, null, timeout));
+                    try {
+                        f.join();
+                    } catch (java.util.concurrent.CompletionException refused) {
+                        if (refused.getCause() instanceof dev.vigil.engine.OverloadedException o) {
+                            try {
+                                Thread.sleep(Math.max(50, Math.min(5_000, o.retryAfter().toMillis())));
+                            } catch (InterruptedException interrupted) {
+                                Thread.currentThread().interrupt();
+                                throw new IOException("interrupted while the gate was overloaded", interrupted);
+                            }
+                        }
+                    }
+                    finish.apply(Map.entry(p, f));
+                }
+            }
+            if (!retry.isEmpty()) {
+                throw new IOException(retry.size() + " image(s) refused by the gate's admission 20 times (e.g. " + retry.get(0) + "); raise --timeout");
             }
         }
         // in the order given
