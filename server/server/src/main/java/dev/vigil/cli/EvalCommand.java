@@ -77,7 +77,9 @@ public final class EvalCommand implements Callable<Integer> {
     Path writePolicy;
 
     @Option(names = "--compare", paramLabel = "POLICY", arity = "2",
-            description = "Two policies (names in --policies, or policy files: their default policy): the images whose decision changes, and a summary.")
+            description = {"Two policies (names in --policies, or policy files: their default policy): the images whose decision changes, and a summary.",
+                    "POLICY@MODEL runs the policy with another classifier model (e.g. strict@nsfw-inception-v3); POLICY@MODEL:bf16 in bfloat16"
+                            + " (refused on a CPU without it): two models or precisions compared on the same images."})
     List<String> compare;
 
     @Option(names = "--audit-dir", paramLabel = "DIR",
@@ -124,9 +126,12 @@ public final class EvalCommand implements Callable<Integer> {
         PolicySet set = policies != null ? PolicySet.load(policies) : PolicySet.defaults();
         Policy main = set.policy(policy != null ? policy : set.defaultPolicy().name());
         List<Policy> compared = new ArrayList<>();
+        Map<Policy, Boolean> bf16 = new java.util.IdentityHashMap<>();
         if (compare != null) {
             for (String c : compare) {
-                compared.add(resolve(c, set));
+                Policy p = resolve(c, set);
+                compared.add(p);
+                bf16.put(p, c.endsWith(":bf16"));
             }
         }
         SignalSpec sweepSignal = null;
@@ -142,21 +147,28 @@ public final class EvalCommand implements Callable<Integer> {
         List<Path> images = dataset.items().stream().map(Dataset.Item::path).toList();
         // one probe per classifier the evaluated policies use
         Map<String, Map<Path, SignalTable.Row>> byClassifier = new LinkedHashMap<>();
+        keys.clear();
         List<Policy> all = new ArrayList<>(List.of(main));
         all.addAll(compared);
         int scored = 0;
         int cached = 0;
         for (Policy p : all) {
             String classifier = p.classifier() != null ? p.classifier() : "nsfw-mobilenet-v2-mid";
-            if (byClassifier.containsKey(classifier)) {
+            boolean half = bf16.getOrDefault(p, false);
+            String variant = key(p, half);
+            if (byClassifier.containsKey(variant)) {
                 continue;
             }
-            String modelsKey = modelsKey(models, classifier, set);
+            String modelsKey = modelsKey(models, classifier, set, half);
             SignalTable table = SignalTable.open(cacheDir, modelsKey);
             PolicySet probe = SignalTable.probe(set, classifier);
             Map<Path, SignalTable.Row> rows;
             // a gate only when some image is not in the cache: a cached re-run loads no model
-            try (Gate gate = needsScoring(table, images) ? Gate.builder().optRepository(models).optPolicies(probe).optWarmUp(false)
+            Gate.Builder options = Gate.builder();
+            if (half) {
+                options.optPrecision(classifier, dev.vigil.engine.model.Precision.BF16);
+            }
+            try (Gate gate = needsScoring(table, images) ? options.optRepository(models).optPolicies(probe).optWarmUp(false)
                     .optHashLists(CliSupport.hashLists(hashListsDir != null ? hashListsDir : CliSupport.hashListsDir(paths), hashDistance, 1.0))
                     .optProtectedPeople(CliSupport.protectedPeople(protectedPeople != null ? protectedPeople : CliSupport.protectedPeopleFile(paths)))
                     .optTimeout(timeout).build() : null) {
@@ -164,7 +176,8 @@ public final class EvalCommand implements Callable<Integer> {
             }
             scored += table.computed();
             cached += table.fromCache();
-            byClassifier.put(classifier, rows);
+            byClassifier.put(variant, rows);
+            keys.put(p, variant);
         }
         Evaluation evaluation = Evaluation.of(main, dataset, rows(byClassifier, main));
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -265,22 +278,50 @@ public final class EvalCommand implements Callable<Integer> {
         return table.missing(images) > 0;
     }
 
-    private static Map<Path, SignalTable.Row> rows(Map<String, Map<Path, SignalTable.Row>> byClassifier, Policy p) {
-        return byClassifier.get(p.classifier() != null ? p.classifier() : "nsfw-mobilenet-v2-mid");
+    /** Which signal table each policy reads: its classifier and precision. */
+    private final Map<Policy, String> keys = new java.util.IdentityHashMap<>();
+
+    private static String key(Policy p, boolean bf16) {
+        return (p.classifier() != null ? p.classifier() : "nsfw-mobilenet-v2-mid") + (bf16 ? ":bf16" : "");
     }
 
-    /** A policy by name in {@code set}, or a policy file's default policy. */
+    private Map<Path, SignalTable.Row> rows(Map<String, Map<Path, SignalTable.Row>> byClassifier, Policy p) {
+        String k = keys.get(p);
+        return byClassifier.get(k != null ? k : key(p, false));
+    }
+
+    /**
+     * A policy by name in {@code set}, or a policy file's default policy; {@code @MODEL} runs it
+     * with that classifier instead ({@code :bf16} in bfloat16, which the caller arranges).
+     */
     private static Policy resolve(String spec, PolicySet set) {
-        Path file = Path.of(spec);
-        if (Files.isRegularFile(file)) {
-            return PolicySet.load(file).defaultPolicy();
+        String name = spec;
+        String model = null;
+        int at = spec.lastIndexOf('@');
+        if (at > 0) {
+            name = spec.substring(0, at);
+            model = spec.substring(at + 1);
+            if (model.endsWith(":bf16")) {
+                model = model.substring(0, model.length() - 5);
+            }
+            if (model.isEmpty()) {
+                throw new IllegalArgumentException("compare: " + spec + " (expected: POLICY, POLICY@MODEL or POLICY@MODEL:bf16)");
+            }
         }
-        return set.policy(spec);
+        Path file = Path.of(name);
+        Policy base = Files.isRegularFile(file) ? PolicySet.load(file).defaultPolicy() : set.policy(name);
+        if (model == null) {
+            return base;
+        }
+        // the same rules over another classifier, through the policy file grammar so that the model name is checked as serve checks it
+        String yaml = Calibration.policyFile(base, base.rules(), base.version(), "compare " + spec).replaceFirst("(?m)^    classifier: .*\n", "")
+                .replaceFirst("(?m)^(  " + java.util.regex.Pattern.quote(base.name()) + ":\n)", "$1    classifier: " + model + "\n");
+        return PolicySet.load(new java.io.ByteArrayInputStream(yaml.getBytes(java.nio.charset.StandardCharsets.UTF_8)), spec, set.catalog()).defaultPolicy();
     }
 
     /** The versions behind the signals: the classifier's and the face models', and the precision. */
-    private static String modelsKey(ModelRepository repo, String classifier, PolicySet set) {
-        StringBuilder k = new StringBuilder("fp32");
+    private static String modelsKey(ModelRepository repo, String classifier, PolicySet set, boolean bf16) {
+        StringBuilder k = new StringBuilder(bf16 ? "bf16" : "fp32");
         for (String name : List.of(classifier, "blazeface", "faceres")) {
             try {
                 ModelManifest m = repo.latest(name);

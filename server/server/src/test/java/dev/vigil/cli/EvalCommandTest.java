@@ -207,6 +207,25 @@ class EvalCommandTest {
             assertEquals(decided.get(c.get("path").asText()), c.get("a").asText());
         }
         assertEquals(differ, reported, a.get("compare").toString());
+        // two models: the same policy over another classifier; the changes are what scoring with that classifier decides differently
+        Path otherModel = Files.writeString(tmp.resolve("other-model.yaml"), POLICIES.replace("  gate:\n    rules:", "  gate:\n    classifier: nsfw-mobilenet-v2\n    rules:"));
+        List<String> otherArgs = new ArrayList<>(List.of("score", "--json", "--no-audit", "--policies", otherModel.toString(), "--hash-lists", lists.toString()));
+        images.forEach(p -> otherArgs.add(p.toString()));
+        java.util.Set<String> modelDiffer = new java.util.TreeSet<>();
+        for (JsonNode v : vigil(otherArgs.toArray(String[]::new)).json()) {
+            if (!v.get("decision").asText().equals(decided.get(v.get("request_id").asText()))) {
+                modelDiffer.add(v.get("request_id").asText());
+            }
+        }
+        Run models = vigil("eval", data.toString(), "--json", "--policies", policies.toString(), "--hash-lists", lists.toString(), "--signal-cache", cache,
+                "--compare", "gate", "gate@nsfw-mobilenet-v2");
+        assertEquals(0, models.status(), models.err());
+        JsonNode m = JSON.readTree(models.out());
+        assertEquals(images.size(), m.get("images_scored").asInt(), "the other model's signals are computed once");
+        java.util.Set<String> modelReported = new java.util.TreeSet<>();
+        m.at("/compare/changed").forEach(c -> modelReported.add(c.get("path").asText()));
+        assertEquals(modelDiffer, modelReported, m.get("compare").toString());
+
         // past traffic: the score run above wrote its records; each is re-decided from its signals
         assertEquals(images.size(), a.at("/compare/audit/records").asInt(), a.get("compare").toString());
 

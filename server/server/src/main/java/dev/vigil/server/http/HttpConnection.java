@@ -1,7 +1,6 @@
 package dev.vigil.server.http;
 
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
@@ -117,7 +116,8 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         ChannelFuture write = ctx.writeAndFlush(response);
         write.addListener(f -> written.complete(null));
         if (!keepAlive) {
-            write.addListener(ChannelFutureListener.CLOSE);
+            // the peer may still be sending (a request the decoder gave up on): drain, so that no reset destroys the answer
+            write.addListener(dev.vigil.server.LingeringClose.AFTER_WRITE);
         }
     }
 
