@@ -65,4 +65,43 @@ final class CliSupport {
         log.printf(Locale.ROOT, "vigil: %s missing from %s: fetching the pinned packages and importing them (once)%n", missing, paths.repository());
         new DefaultRepository(paths, line -> log.println("vigil: " + line)).importModels(missing);
     }
+
+    private static final java.util.concurrent.ScheduledExecutorService RETRIES = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "vigil-cli-retry");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * The gate's verdict for a batch tool, which waits rather than being refused: a request the
+     * gate's admission turns away (its queue estimate is long, as it is while the first batches
+     * warm the models) is submitted again after the wait the refusal names, up to 200 times.
+     */
+    static java.util.concurrent.CompletableFuture<dev.vigil.engine.Verdict> scoreWaiting(dev.vigil.engine.Gate gate, dev.vigil.engine.ScoreRequest request) {
+        java.util.concurrent.CompletableFuture<dev.vigil.engine.Verdict> out = new java.util.concurrent.CompletableFuture<>();
+        attempt(gate, request, out, 0);
+        return out;
+    }
+
+    private static void attempt(dev.vigil.engine.Gate gate, dev.vigil.engine.ScoreRequest request,
+                                java.util.concurrent.CompletableFuture<dev.vigil.engine.Verdict> out, int tries) {
+        java.util.concurrent.CompletableFuture<dev.vigil.engine.Verdict> f;
+        try {
+            f = gate.score(request);
+        } catch (RuntimeException e) {
+            out.completeExceptionally(e);
+            return;
+        }
+        f.whenComplete((v, e) -> {
+            Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (c instanceof dev.vigil.engine.OverloadedException o && tries < 200) {
+                long wait = Math.max(20, Math.min(2_000, o.retryAfter() == null ? 200 : o.retryAfter().toMillis()));
+                RETRIES.schedule(() -> attempt(gate, request, out, tries + 1), wait, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } else if (e != null) {
+                out.completeExceptionally(e);
+            } else {
+                out.complete(v);
+            }
+        });
+    }
 }

@@ -133,7 +133,7 @@ public final class ScoreCommand implements Callable<Integer> {
             return new Pending(file, null, e.getClass().getSimpleName() + ": " + e.getMessage());
         }
         ScoreRequest request = new ScoreRequest(file.toString(), new EncodedImage(bytes), sourceImage, policy, timeout);
-        return new Pending(file, auditor.record(gate.score(request), client, false, request.image()), null);
+        return new Pending(file, auditor.record(CliSupport.scoreWaiting(gate, request), client, false, request.image()), null);
     }
 
     /**

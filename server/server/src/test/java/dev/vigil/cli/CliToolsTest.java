@@ -75,6 +75,28 @@ class CliToolsTest {
         assertEquals("ALLOW", lines.get(3).path("decision").asText(), "the inputs after a failure are still scored");
     }
 
+    /**
+     * A batch tool waits for the gate rather than being refused: 100 files at once (more than the
+     * window, while the first batches still warm the model) all get a verdict, none OVERLOADED.
+     */
+    @Test
+    void scoreGivesEveryFileOfALargeBatchAVerdict() throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of("score", "--no-audit", "--json", "--hash-lists", tmp.resolve("none").toString()));
+        List<String> names = List.of("q0003.jpg", "q0004.jpg", "q0122.jpg", "q0291.jpg", "q0746.jpg", "q1050.jpg", "q2821.jpg", "wee.jpg", "c.png", "small.jpg");
+        for (int i = 0; i < 100; i++) {
+            String name = names.get(i % names.size());
+            Path copy = tmp.resolve(i + "-" + name);
+            Files.copy(TestModels.referencePhotos().resolve(name), copy);
+            args.add(copy.toString());
+        }
+        Run r = vigil(args.toArray(String[]::new));
+        List<JsonNode> lines = r.json();
+        assertEquals(100, lines.size(), r.err());
+        for (JsonNode line : lines) {
+            assertTrue(line.has("decision"), "a verdict, not an error: " + line);
+        }
+    }
+
     @Test
     void scoreExitsZeroWhenEverythingIsAllowedAndOneWhenSomethingIsBlocked() {
         String lists = tmp.resolve("lists").toString();
