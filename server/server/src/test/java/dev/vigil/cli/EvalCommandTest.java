@@ -258,4 +258,46 @@ class EvalCommandTest {
         }
         return n;
     }
+
+    /** The same images named by a CSV manifest and a JSON-lines one, with labels a YAML file maps, give the folder's answer. */
+    @Test
+    void manifestsWithALabelMapGiveWhatTheFolderGives() throws Exception {
+        Path lists = tmp.resolve("lists");
+        Path data = dataset(lists);
+        Path policies = Files.writeString(tmp.resolve("policies.yaml"), POLICIES);
+        String cache = tmp.resolve("signals").toString();
+        StringBuilder csv = new StringBuilder("path,label\n");
+        StringBuilder jsonl = new StringBuilder();
+        try (var files = Files.walk(data)) {
+            for (Path p : files.filter(Files::isRegularFile).sorted().toList()) {
+                String folder = data.relativize(p).getName(0).toString();
+                String label = switch (folder) {
+                    case "allow" -> "benign";
+                    case "block" -> "known-abuse";
+                    default -> "cartoon";
+                };
+                csv.append(data.relativize(p)).append(',').append(label).append('\n');
+                jsonl.append(JSON.writeValueAsString(java.util.Map.of("path", data.relativize(p).toString(), "label", label))).append('\n');
+            }
+        }
+        Path csvFile = Files.writeString(data.resolve("manifest.csv"), csv);
+        Path jsonlFile = Files.writeString(data.resolve("manifest.jsonl"), jsonl);
+        Path labels = Files.writeString(tmp.resolve("labels.yaml"), "benign: ALLOW\nknown-abuse: BLOCK\ncartoon: REVIEW\n");
+        JsonNode folder = JSON.readTree(vigil("eval", data.toString(), "--json", "--policies", policies.toString(), "--hash-lists", lists.toString(),
+                "--signal-cache", cache).out());
+        for (Path manifest : List.of(csvFile, jsonlFile)) {
+            Run r = vigil("eval", manifest.toString(), "--labels", labels.toString(), "--json", "--policies", policies.toString(), "--hash-lists",
+                    lists.toString(), "--signal-cache", cache);
+            assertEquals(0, r.status(), r.err());
+            JsonNode m = JSON.readTree(r.out());
+            assertEquals(folder.get("total"), m.get("total"));
+            assertEquals(folder.get("confusion"), m.get("confusion"), manifest.toString());
+            assertEquals(folder.get("total").asInt(), m.get("images_from_cache").asInt(), "the folder run's signals are reused: same content, same cache");
+        }
+        // a label the map does not know is refused with the file, the line and the labels it knows
+        Files.writeString(csvFile, "path,label\nallow/wee.jpg,unknown-label\n");
+        Run bad = vigil("eval", csvFile.toString(), "--labels", labels.toString(), "--json", "--signal-cache", cache);
+        assertTrue(bad.status() != 0);
+        assertTrue(bad.err().contains(csvFile + ":2: label unknown-label (expected: allow, review or block, or a label the --labels file maps: "), bad.err());
+    }
 }
