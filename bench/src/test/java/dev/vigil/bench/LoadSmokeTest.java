@@ -55,7 +55,7 @@ class LoadSmokeTest {
 
     @Test
     void closedLoopOverTcp() throws Exception {
-        JsonNode r = load("load", "--target", server.tcpAddress(), "--clients", "2", "--max-requests", "6", "--warmup", "0", "--seconds", "60",
+        JsonNode r = load("load", "--target", server.tcpAddress(), "--clients", "2", "--max-requests", "6", "--warmup", "0", "--seconds", "60", "--timeout", "30",
                 "--json");
         assertEquals("closed-loop", r.get("mode").asText());
         assertEquals("external", r.get("server").asText());
@@ -70,7 +70,7 @@ class LoadSmokeTest {
     @Test
     void openLoopOverTcp() throws Exception {
         JsonNode r = load("load", "--target", server.tcpAddress(), "--rate", "20", "--poisson", "--seed", "3", "--max-requests", "5",
-                "--warmup", "0", "--seconds", "60", "--json");
+                "--warmup", "0", "--seconds", "60", "--timeout", "30", "--json");
         assertEquals("open-loop", r.get("mode").asText());
         assertEquals("poisson", r.get("arrivals").asText());
         assertEquals(3, r.get("seed").asInt());
@@ -81,11 +81,11 @@ class LoadSmokeTest {
 
     @Test
     void unixSocketAndHttp() throws Exception {
-        JsonNode unix = load("load", "--target", server.unixAddress(), "--clients", "2", "--max-requests", "4", "--warmup", "0", "--seconds", "60",
+        JsonNode unix = load("load", "--target", server.unixAddress(), "--clients", "2", "--max-requests", "4", "--warmup", "0", "--seconds", "60", "--timeout", "30",
                 "--json");
         assertTrue(unix.get("target").asText().startsWith("unix /"), unix.get("target").asText());
         assertAllVerdicts(unix, 4);
-        JsonNode http = load("load", "--target", server.httpUrl(), "--rate", "10", "--max-requests", "4", "--warmup", "0", "--seconds", "60",
+        JsonNode http = load("load", "--target", server.httpUrl(), "--rate", "10", "--max-requests", "4", "--warmup", "0", "--seconds", "60", "--timeout", "30",
                 "--json");
         assertTrue(http.get("target").asText().startsWith("http http://127.0.0.1:"), http.get("target").asText());
         assertAllVerdicts(http, 4);
@@ -112,7 +112,7 @@ class LoadSmokeTest {
 
     @Test
     void withNoTargetTheCommandStartsItsOwnServer() throws Exception {
-        JsonNode r = load("load", "--batch", "2", "--clients", "1", "--max-requests", "3", "--warmup", "0", "--seconds", "60", "--json");
+        JsonNode r = load("load", "--batch", "2", "--clients", "1", "--max-requests", "3", "--warmup", "0", "--seconds", "60", "--timeout", "30", "--json");
         assertEquals("in-process", r.get("server").asText());
         assertAllVerdicts(r, 3);
     }

@@ -34,6 +34,8 @@ public final class HttpTarget implements LoadTarget {
     private final HttpClient client;
     private final ExecutorService executor;
     private final URI uri;
+    /** {@link #uri} telling the server the request's deadline ({@code timeout_ms}), as the binary client does in its SCORE. */
+    private final URI requestUri;
     private final Duration timeout;
     private final boolean expectContinue;
 
@@ -52,6 +54,9 @@ public final class HttpTarget implements LoadTarget {
         this.uri = uri;
         this.timeout = timeout;
         this.expectContinue = expectContinue;
+        String query = uri.getRawQuery();
+        this.requestUri = query != null && query.contains("timeout_ms=") ? uri
+                : URI.create(uri + (query == null ? "?" : "&") + "timeout_ms=" + Math.min(60_000, Math.max(1, timeout.toMillis())));
     }
 
     /**
@@ -80,7 +85,7 @@ public final class HttpTarget implements LoadTarget {
 
     @Override
     public CompletableFuture<Answer> score(byte[] image) {
-        HttpRequest request = HttpRequest.newBuilder(uri)
+        HttpRequest request = HttpRequest.newBuilder(requestUri)
                 .timeout(timeout)
                 .expectContinue(expectContinue)
                 .header("Content-Type", "application/octet-stream")

@@ -180,13 +180,36 @@ public final class AuditLog implements AutoCloseable {
         if (!Files.isWritable(options.dir())) {
             throw new IOException("audit directory " + options.dir() + ": not writable (expected: a directory this process can write; or --no-audit)");
         }
-        AuditKeys keys = AuditKeys.loadOrCreate(options.keyFile());
-        AuditLogRecovery.State state = AuditLogRecovery.recover(options.dir(), keys.publicKey());
-        for (String warning : state.warnings()) {
-            LOG.log(System.Logger.Level.WARNING, "audit log " + options.dir() + ": " + warning);
+        // one writer per log: a second process (a serve beside a score) would break the chain
+        FileChannel lockFile = FileChannel.open(options.dir().resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        java.nio.channels.FileLock lock;
+        try {
+            lock = lockFile.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException held) {
+            lock = null;
         }
-        return new AuditLog(options, keys, state);
+        if (lock == null) {
+            lockFile.close();
+            throw new IOException("audit directory " + options.dir() + ": in use by another writer (another vigil serve or score);"
+                    + " give this one its own --audit-dir, or --no-audit");
+        }
+        try {
+            AuditKeys keys = AuditKeys.loadOrCreate(options.keyFile());
+            AuditLogRecovery.State state = AuditLogRecovery.recover(options.dir(), keys.publicKey());
+            for (String warning : state.warnings()) {
+                LOG.log(System.Logger.Level.WARNING, "audit log " + options.dir() + ": " + warning);
+            }
+            AuditLog log = new AuditLog(options, keys, state);
+            log.lock = lockFile;
+            return log;
+        } catch (IOException | RuntimeException e) {
+            lockFile.close();
+            throw e;
+        }
     }
+
+    /** Holds the directory's lock for the log's life (closing it releases the lock). */
+    private volatile FileChannel lock;
 
     public Options options() {
         return options;
@@ -322,6 +345,15 @@ public final class AuditLog implements AutoCloseable {
             checkpoints.close();
         } catch (IOException e) {
             LOG.log(System.Logger.Level.ERROR, "audit log " + options.dir() + ": closing: " + e.getMessage(), e);
+        } finally {
+            try {
+                FileChannel l = lock;
+                if (l != null) {
+                    l.close();
+                }
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "audit log " + options.dir() + ": releasing its lock: " + e.getMessage());
+            }
         }
     }
 

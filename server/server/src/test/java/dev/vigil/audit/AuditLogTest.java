@@ -343,4 +343,16 @@ class AuditLogTest {
         IOException e = assertThrows(IOException.class, () -> AuditLog.open(AuditLog.Options.defaults(file.resolve("audit"))));
         assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
     }
+
+    @Test
+    void oneWriterAtATime() throws Exception {
+        try (AuditLog first = open(o -> o)) {
+            IOException second = assertThrows(IOException.class, () -> open(o -> o));
+            assertTrue(second.getMessage().contains("in use by another writer"), second.getMessage());
+            first.append(Instant.now(), body("r0"), false).get();
+        }
+        try (AuditLog again = open(o -> o)) {
+            assertEquals(1, again.size(), "free again once the first closed");
+        }
+    }
 }
