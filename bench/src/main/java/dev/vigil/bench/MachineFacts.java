@@ -30,9 +30,10 @@ import java.util.Set;
  * @param tensorflowJava  version of the TensorFlow Java jar on the class path
  * @param tensorflowNative the TensorFlow native jars on the class path, whose classifier says the
  *                        build: {@code linux-x86_64} (CPU) or {@code linux-x86_64-gpu} (CUDA)
- * @param gpus            one line per GPU from {@code nvidia-smi} (name, driver, memory,
- *                        compute capability); empty when it lists none; null when there is no
- *                        {@code nvidia-smi} to ask
+ * @param gpus            one line per GPU from NVML ({@code vigil gpu}: name, UUID, driver and
+ *                        CUDA versions, memory, compute capability, utilisation, temperature,
+ *                        power, clocks, ECC); empty when the driver lists none; null when there is
+ *                        no NVIDIA driver
  * @param onednn          TF_ENABLE_ONEDNN_OPTS as set, or that it is unset (TensorFlow's own default then applies)
  * @param os              name, version and architecture
  * @param loadAverageStart 1, 5 and 15 minute load averages when the run started
@@ -122,9 +123,9 @@ public record MachineFacts(
                 tensorflowNative == null ? "?" : String.join(", ", tensorflowNative), onednn, os, loadAverageStart, loadAverageEnd);
     }
 
-    /** The GPUs in words: each {@code nvidia-smi} line, "none listed", or "no nvidia-smi". */
+    /** The GPUs in words: each device's line, "none listed", or that there is no driver. */
     public String describeGpus() {
-        return gpus == null ? "no nvidia-smi on PATH" : gpus.isEmpty() ? "none listed by nvidia-smi" : String.join("; ", gpus);
+        return gpus == null ? "no NVIDIA driver (NVML unavailable)" : gpus.isEmpty() ? "none listed by NVML" : String.join("; ", gpus);
     }
 
     /** File names of the {@code tensorflow-core-native} jars in {@code classPath}. */
@@ -139,27 +140,14 @@ public record MachineFacts(
         return List.copyOf(jars);
     }
 
-    /**
-     * {@code nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv,noheader},
-     * a line per GPU; null when it cannot be run, empty when it lists none or fails.
-     */
+    /** A line per GPU from NVML (what {@code vigil gpu} prints); null when there is no driver, empty when it lists none. */
     static List<String> nvidiaGpus() {
-        try {
-            Process p = new ProcessBuilder("nvidia-smi", "--query-gpu=name,driver_version,memory.total,compute_cap", "--format=csv,noheader")
-                    .redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
-                p.destroyForcibly();
-                return List.of();
-            }
-            return out.lines().map(String::trim).filter(l -> !l.isEmpty()).toList();
-        } catch (IOException e) {
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        dev.vigil.gpu.GpuInventory inv = dev.vigil.gpu.GpuInventory.read();
+        if (inv.unavailable() != null) {
             return null;
         }
+        return inv.describe().lines().skip(1).map(String::trim).filter(l -> !l.isEmpty())
+                .map(l -> l + " (driver " + inv.driverVersion() + ", CUDA " + inv.cudaVersion() + ")").toList();
     }
 
     static String tensorflowJavaVersion() {

@@ -76,7 +76,7 @@ class ResultsMarkdownTest {
                 Map.of("model", "m/1", "batch", 8, "events", 170), targets, peers, socket, memory, null, files, 120);
 
         String page = ResultsMarkdown.of(result, Path.of("bench", "RESULTS.md"));
-        for (String expected : List.of("## Machine", "Test CPU", "| GPUs | no nvidia-smi on PATH |",
+        for (String expected : List.of("## Machine", "Test CPU", "| GPUs | no NVIDIA driver (NVML unavailable) |",
                 "| TensorFlow Java | 1.1.0, native tensorflow-core-native-1.1.0-linux-x86_64.jar |", "avx2 avx512f", "TF_ENABLE_ONEDNN_OPTS=1 (on)", "[1.0, 1.0, 1.0] / [2.0, 1.0, 1.0]",
                 "shared, noisy 2-core machine", "`./vigil bench report --quick`", "`./vigil bench trace --model m --batch 8",
                 "](results/throughput-vs-batch.svg)", "](results/latency-vs-load.svg)", "](results/latency-cdf.svg)", "](results/stages.svg)",

@@ -188,6 +188,55 @@ public final class VigilMetrics {
                         cb.call(a.refusal() == null ? 1 : 0);
                     }
                 }).register(registry);
+        // the GPUs, read through NVML on each scrape (nothing on a host without a driver)
+        GaugeWithCallback.builder().name("vigil_gpu_memory_used_bytes").unit(Unit.BYTES).help("GPU memory in use, per device (NVML)")
+                .labelNames("gpu", "uuid", "name").callback(cb -> gpus().devices().forEach(d -> {
+                    if (d.memoryUsedBytes() != null) {
+                        cb.call(d.memoryUsedBytes(), "" + d.index(), d.uuid(), d.name());
+                    }
+                })).register(registry);
+        GaugeWithCallback.builder().name("vigil_gpu_memory_total_bytes").unit(Unit.BYTES).help("GPU memory, per device (NVML)")
+                .labelNames("gpu", "uuid", "name").callback(cb -> gpus().devices().forEach(d -> {
+                    if (d.memoryTotalBytes() != null) {
+                        cb.call(d.memoryTotalBytes(), "" + d.index(), d.uuid(), d.name());
+                    }
+                })).register(registry);
+        GaugeWithCallback.builder().name("vigil_gpu_utilization_ratio").help("Share of the last sample period the GPU was busy, per device (NVML)")
+                .labelNames("gpu", "uuid", "name").callback(cb -> gpus().devices().forEach(d -> {
+                    if (d.utilizationGpuPercent() != null) {
+                        cb.call(d.utilizationGpuPercent() / 100.0, "" + d.index(), d.uuid(), d.name());
+                    }
+                })).register(registry);
+        GaugeWithCallback.builder().name("vigil_gpu_temperature_celsius").help("GPU temperature, per device (NVML)")
+                .labelNames("gpu", "uuid", "name").callback(cb -> gpus().devices().forEach(d -> {
+                    if (d.temperatureC() != null) {
+                        cb.call(d.temperatureC(), "" + d.index(), d.uuid(), d.name());
+                    }
+                })).register(registry);
+        GaugeWithCallback.builder().name("vigil_gpu_power_watts").help("GPU power draw, per device (NVML)")
+                .labelNames("gpu", "uuid", "name").callback(cb -> gpus().devices().forEach(d -> {
+                    if (d.powerWatts() != null) {
+                        cb.call(d.powerWatts(), "" + d.index(), d.uuid(), d.name());
+                    }
+                })).register(registry);
+        GaugeWithCallback.builder().name("vigil_gpu_clock_mhz").help("GPU clocks (sm, memory), per device (NVML)")
+                .labelNames("gpu", "uuid", "name", "clock").callback(cb -> gpus().devices().forEach(d -> {
+                    if (d.smClockMhz() != null) {
+                        cb.call(d.smClockMhz(), "" + d.index(), d.uuid(), d.name(), "sm");
+                    }
+                    if (d.memoryClockMhz() != null) {
+                        cb.call(d.memoryClockMhz(), "" + d.index(), d.uuid(), d.name(), "memory");
+                    }
+                })).register(registry);
+        GaugeWithCallback.builder().name("vigil_gpu_ecc_errors").help("Volatile ECC errors since the driver loaded, per device and kind (NVML)")
+                .labelNames("gpu", "uuid", "name", "kind").callback(cb -> gpus().devices().forEach(d -> {
+                    if (d.eccCorrected() != null) {
+                        cb.call(d.eccCorrected(), "" + d.index(), d.uuid(), d.name(), "corrected");
+                    }
+                    if (d.eccUncorrected() != null) {
+                        cb.call(d.eccUncorrected(), "" + d.index(), d.uuid(), d.name(), "uncorrected");
+                    }
+                })).register(registry);
         batchFailures = Counter.builder().name("vigil_batch_failures_total")
                 .help("Model batches that failed (the model threw or answered the wrong count)").register(registry);
         GaugeWithCallback.builder().name("vigil_queue_depth").help("Requests waiting now, per queue: decode, then each classifier model's batcher")
@@ -346,6 +395,29 @@ public final class VigilMetrics {
         audit.set(log);
         var fsync = auditFsyncSeconds.labelValues();
         log.onFsync(nanos -> fsync.observe(nanos / 1e9));
+    }
+
+    private final AtomicReference<java.util.function.Supplier<dev.vigil.gpu.GpuInventory>> gpuSource =
+            new AtomicReference<>(dev.vigil.gpu.GpuInventory::read);
+    private volatile dev.vigil.gpu.GpuInventory noGpu;
+
+    /** The GPUs now: read on each scrape while a driver answers; once a host is seen to have none, not asked again. */
+    private dev.vigil.gpu.GpuInventory gpus() {
+        dev.vigil.gpu.GpuInventory none = noGpu;
+        if (none != null) {
+            return none;
+        }
+        dev.vigil.gpu.GpuInventory inv = gpuSource.get().get();
+        if (inv.unavailable() != null) {
+            noGpu = inv;
+        }
+        return inv;
+    }
+
+    /** Where the GPU gauges read from (default: this host's NVML); for tests, recorded answers. */
+    public void watchGpus(java.util.function.Supplier<dev.vigil.gpu.GpuInventory> source) {
+        gpuSource.set(source);
+        noGpu = null;
     }
 
     /** The audit log watched, or null. */
