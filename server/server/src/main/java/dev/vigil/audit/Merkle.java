@@ -146,6 +146,93 @@ public final class Merkle {
         return sn == 0 && Arrays.equals(r, root);
     }
 
+    /**
+     * The consistency proof between the tree of the first {@code m} leaves and the tree of the
+     * first {@code n} (RFC 9162 2.1.4.1, PROOF(m, D[n])): what shows the smaller tree is a
+     * prefix of the larger, so that nothing signed at size m was rewritten by size n.
+     */
+    public static List<byte[]> consistencyProof(List<byte[]> leafHashes, long m, long n) {
+        if (m < 0 || m > n || n > leafHashes.size()) {
+            throw new IllegalArgumentException("sizes: " + m + " and " + n + " (expected: 0 <= m <= n <= " + leafHashes.size() + ")");
+        }
+        List<byte[]> out = new ArrayList<>();
+        if (m == 0 || m == n) {
+            return out;
+        }
+        subproof((int) m, leafHashes, 0, (int) n, true, out);
+        return out;
+    }
+
+    private static void subproof(int m, List<byte[]> leaves, int from, int to, boolean complete, List<byte[]> out) {
+        int n = to - from;
+        if (m == n) {
+            if (!complete) {
+                out.add(root(leaves, from, to));
+            }
+            return;
+        }
+        int k = largestPowerOfTwoBelow(n);
+        if (m <= k) {
+            subproof(m, leaves, from, from + k, complete, out);
+            out.add(root(leaves, from + k, to));
+        } else {
+            subproof(m - k, leaves, from + k, to, false, out);
+            out.add(root(leaves, from, from + k));
+        }
+    }
+
+    /**
+     * Checks a consistency proof as RFC 9162 2.1.4.2 does: whether the tree of {@code first}
+     * leaves with root {@code firstRoot} is a prefix of the tree of {@code second} leaves with
+     * root {@code secondRoot}.
+     */
+    public static boolean verifyConsistency(long first, long second, List<byte[]> proof, byte[] firstRoot, byte[] secondRoot) {
+        if (first < 0 || first > second) {
+            return false;
+        }
+        if (first == second) {
+            return proof.isEmpty() && Arrays.equals(firstRoot, secondRoot);
+        }
+        if (first == 0) {
+            return proof.isEmpty();
+        }
+        if (proof.isEmpty()) {
+            return false;
+        }
+        List<byte[]> c = new ArrayList<>(proof);
+        if (Long.bitCount(first) == 1) {
+            c.add(0, firstRoot);
+        }
+        long fn = first - 1;
+        long sn = second - 1;
+        while ((fn & 1) == 1) {
+            fn >>= 1;
+            sn >>= 1;
+        }
+        byte[] fr = c.get(0);
+        byte[] sr = c.get(0);
+        for (int i = 1; i < c.size(); i++) {
+            if (sn == 0) {
+                return false;
+            }
+            if ((fn & 1) == 1 || fn == sn) {
+                fr = nodeHash(c.get(i), fr);
+                sr = nodeHash(c.get(i), sr);
+                if ((fn & 1) == 0) {
+                    while ((fn & 1) == 0 && fn != 0) {
+                        fn >>= 1;
+                        sn >>= 1;
+                    }
+                }
+            } else {
+                sr = nodeHash(sr, c.get(i));
+            }
+            fn >>= 1;
+            sn >>= 1;
+        }
+        return Arrays.equals(fr, firstRoot) && Arrays.equals(sr, secondRoot) && sn == 0;
+    }
+
     static int largestPowerOfTwoBelow(int n) {
         return Integer.highestOneBit(n - 1);
     }

@@ -29,7 +29,8 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "audit", mixinStandardHelpOptions = true,
         description = "Verify the audit log, prove a verdict's record, export evidence, match past verdicts against a hash list.",
-        subcommands = {AuditCommand.Verify.class, AuditCommand.Prove.class, AuditCommand.VerifyProof.class, AuditExport.class, AuditMatch.class})
+        subcommands = {AuditCommand.Verify.class, AuditCommand.Prove.class, AuditCommand.VerifyProof.class, AuditCommand.Consistency.class,
+                AuditCommand.VerifyConsistency.class, AuditExport.class, AuditMatch.class})
 public final class AuditCommand implements Callable<Integer> {
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -200,6 +201,104 @@ public final class AuditCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "OK: record %d is in the log of key %s: checkpoint of %d records, root %s, signed %s%n", receipt.index(),
                         receipt.checkpoint().keyId(), receipt.checkpoint().size(), receipt.checkpoint().rootHex(), receipt.checkpoint().time());
                 out.println("record: " + receipt.record());
+                out.flush();
+                return 0;
+            }
+            out.println("FAILED: " + problem);
+            out.flush();
+            return 1;
+        }
+    }
+
+    /** The checkpoint a file holds: a receipt's, a verdict's receipt's, or a checkpoint itself. */
+    static Checkpoint checkpointIn(Path file) throws IOException {
+        var node = JSON.readTree(Files.readString(file));
+        if (node != null && node.has("receipt")) {
+            node = node.get("receipt");
+        }
+        if (node != null && node.has("checkpoint")) {
+            node = node.get("checkpoint");
+        }
+        return Checkpoint.parse(JSON.writeValueAsString(node));
+    }
+
+    @Command(name = "consistency", mixinStandardHelpOptions = true,
+            description = {"Prove that the log still holds, unchanged, what an earlier checkpoint signed: a consistency proof (RFC 9162) from the"
+                    + " checkpoint in FILE (a receipt, a verdict carrying one, or a checkpoint) to the log's latest, as JSON."})
+    static final class Consistency implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @picocli.CommandLine.Mixin
+        Location where = new Location();
+
+        @Parameters(paramLabel = "FILE", description = "A receipt, a verdict with its receipt, or a checkpoint (JSON).")
+        Path file;
+
+        @Override
+        public Integer call() throws Exception {
+            Checkpoint first = checkpointIn(file);
+            Path dir = where.dir();
+            List<byte[]> leaves = new ArrayList<>();
+            AuditVerifier.read(dir, r -> leaves.add(r.leaf()));
+            List<Checkpoint> all = AuditVerifier.checkpoints(dir);
+            if (all.isEmpty()) {
+                throw new IllegalArgumentException("dir: " + dir + " has no checkpoint (expected: an audit log)");
+            }
+            Checkpoint second = all.get(all.size() - 1);
+            if (first.size() > second.size() || second.size() > leaves.size()) {
+                throw new IllegalArgumentException("FILE: a checkpoint of " + first.size() + " records (expected: <= the log's latest, " + second.size() + ")");
+            }
+            var o = JSON.createObjectNode();
+            o.put("format", "vigil-audit-consistency/v1");
+            o.set("first", first.toJson());
+            o.set("second", second.toJson());
+            var path = o.putArray("path");
+            for (byte[] h : Merkle.consistencyProof(leaves, first.size(), second.size())) {
+                path.add(java.util.HexFormat.of().formatHex(h));
+            }
+            spec.commandLine().getOut().println(JSON.writeValueAsString(o));
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "verify-consistency", mixinStandardHelpOptions = true,
+            description = {"Check a consistency proof (from vigil audit consistency) with only the log's public key: both checkpoints signed by it,"
+                    + " and the first tree a prefix of the second.", "Exit 0 when it holds, 1 when it does not."})
+    static final class VerifyConsistency implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @picocli.CommandLine.Mixin
+        Location where = new Location();
+
+        @Parameters(paramLabel = "FILE", description = "The proof, as vigil audit consistency wrote it.")
+        Path file;
+
+        @Override
+        public Integer call() throws Exception {
+            var node = JSON.readTree(Files.readString(file));
+            if (node == null || !"vigil-audit-consistency/v1".equals(node.path("format").asText())) {
+                throw new IllegalArgumentException("FILE: " + file + " (expected: a vigil-audit-consistency/v1 proof)");
+            }
+            Checkpoint first = Checkpoint.parse(JSON.writeValueAsString(node.get("first")));
+            Checkpoint second = Checkpoint.parse(JSON.writeValueAsString(node.get("second")));
+            List<byte[]> path = new ArrayList<>();
+            for (var h : node.path("path")) {
+                path.add(java.util.HexFormat.of().parseHex(h.asText()));
+            }
+            PublicKey key = where.key(where.dir());
+            PrintWriter out = spec.commandLine().getOut();
+            String problem = first.problem(key) != null ? "first checkpoint: " + first.problem(key)
+                    : second.problem(key) != null ? "second checkpoint: " + second.problem(key)
+                    : !Merkle.verifyConsistency(first.size(), second.size(), path, first.root(), second.root())
+                    ? "the tree of " + first.size() + " records (root " + first.rootHex() + ") is not a prefix of the tree of " + second.size()
+                            + " (root " + second.rootHex() + "): the log was rewritten, or the proof is not for these checkpoints"
+                    : null;
+            if (problem == null) {
+                out.printf(Locale.ROOT, "OK: the %d records signed at %s are unchanged in the %d signed at %s (key %s)%n", first.size(), first.time(),
+                        second.size(), second.time(), second.keyId());
                 out.flush();
                 return 0;
             }

@@ -83,6 +83,32 @@ class MerkleTest {
     }
 
     @Test
+    void everyConsistencyProofChecksAndNoAlteredOneDoes() {
+        List<byte[]> leaves = leafHashes(40);
+        List<byte[]> other = new ArrayList<>(leaves);
+        other.set(2, Merkle.leafHash(new byte[] {9, 9}));
+        for (int n = 1; n <= leaves.size(); n++) {
+            byte[] rootN = Merkle.root(leaves, 0, n);
+            for (int m = 1; m <= n; m++) {
+                byte[] rootM = Merkle.root(leaves, 0, m);
+                List<byte[]> proof = Merkle.consistencyProof(leaves, m, n);
+                assertTrue(Merkle.verifyConsistency(m, n, proof, rootM, rootN), m + " -> " + n);
+                if (m < n) {
+                    // a first tree that is not a prefix (a leaf rewritten), or a wrong size: refused
+                    assertFalse(m > 2 && Merkle.verifyConsistency(m, n, proof, Merkle.root(other, 0, m), rootN), "rewritten " + m + " -> " + n);
+                    assertFalse(Merkle.verifyConsistency(m, n, proof, rootM, Merkle.root(leaves, 0, n - 1)) && n - 1 != m && n > 1,
+                            "another second tree " + m + " -> " + n);
+                    List<byte[]> altered = new ArrayList<>(proof);
+                    byte[] step = altered.get(altered.size() - 1).clone();
+                    step[5] ^= 1;
+                    altered.set(altered.size() - 1, step);
+                    assertFalse(Merkle.verifyConsistency(m, n, altered, rootM, rootN), "altered proof " + m + " -> " + n);
+                }
+            }
+        }
+    }
+
+    @Test
     void leavesAndNodesAreDomainSeparated() {
         byte[] a = Merkle.leafHash("a".getBytes(StandardCharsets.UTF_8));
         byte[] b = Merkle.leafHash("b".getBytes(StandardCharsets.UTF_8));

@@ -106,11 +106,30 @@ class AuditCommandTest {
         assertEquals(1, forged.status(), forged.out());
         assertTrue(forged.out().startsWith("FAILED: inclusion proof:"), forged.out());
 
+        // later, the log still holds what the receipt's checkpoint signed: a consistency proof to the latest checkpoint
+        vigil("score", "--audit-dir", audit, "--hash-lists", lists, photo("c.png"));
+        Files.writeString(receipt, proved.out());
+        Run consistency = vigil("audit", "consistency", "--dir", audit, receipt.toString());
+        assertEquals(0, consistency.status(), consistency.err());
+        Path proof = Files.writeString(tmp.resolve("consistency.json"), consistency.out());
+        Run consistent = vigil("audit", "verify-consistency", "--dir", audit, proof.toString());
+        assertEquals(0, consistent.status(), consistent.out());
+        assertTrue(consistent.out().startsWith("OK: the 4 records signed at "), consistent.out());
+        JsonNode p = CliToolsTest.JSON.readTree(consistency.out());
+        assertEquals(5, p.at("/second/size").asInt());
+        // a first tree that is not the log's prefix is refused
+        ObjectNode rewritten = (ObjectNode) p.deepCopy();
+        ((com.fasterxml.jackson.databind.node.ArrayNode) rewritten.get("path")).set(0, com.fasterxml.jackson.databind.node.TextNode.valueOf("00".repeat(32)));
+        Files.writeString(proof, CliToolsTest.JSON.writeValueAsString(rewritten));
+        Run inconsistent = vigil("audit", "verify-consistency", "--dir", audit, proof.toString());
+        assertEquals(1, inconsistent.status(), inconsistent.out());
+        assertTrue(inconsistent.out().startsWith("FAILED: the tree of 4 records"), inconsistent.out());
+
         // an evidence bundle of what was blocked, verified offline; changed, it fails
         Path bundle = tmp.resolve("evidence.zip");
         Run exported = vigil("audit", "export", "--dir", audit, "--out", bundle.toString(), "--decision", "BLOCK");
         assertEquals(0, exported.status(), exported.err());
-        assertTrue(exported.err().contains("1 record(s) with their proofs against checkpoint 4"), exported.err());
+        assertTrue(exported.err().contains("1 record(s) with their proofs against checkpoint 5"), exported.err());
         Run bundleOk = vigil("audit", "verify", bundle.toString(), "--public-key", tmp.resolve("audit").resolve("audit-key.pub.pem").toString());
         assertEquals(0, bundleOk.status(), bundleOk.out());
         assertTrue(bundleOk.out().startsWith("OK: bundle evidence.zip: 1 record(s) proved against signed checkpoints"), bundleOk.out());
