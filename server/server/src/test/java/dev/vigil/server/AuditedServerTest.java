@@ -65,7 +65,9 @@ class AuditedServerTest {
         ListenerPolicy policy = ListenerPolicy.builder().token("s3cret").build();
         FrontDoor door = new FrontDoor(policy, new MemoryBudget(policy.memoryBudget()), auditor);
         binary = VigilServer.builder().setGate(TestGate.gate()).optFrontDoor(door).optTcp(InetAddress.getLoopbackAddress(), 0).build().start();
-        http = HttpServer.start(TestGate.gate(), new VigilMetrics(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), door);
+        VigilMetrics metrics = new VigilMetrics();
+        metrics.watchAudit(log);
+        http = HttpServer.start(TestGate.gate(), metrics, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), door);
         http.readiness().get(60, TimeUnit.SECONDS);
     }
 
@@ -90,6 +92,11 @@ class AuditedServerTest {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).header("Authorization", "Bearer s3cret").header("Content-Type", "image/jpeg")
                 .header("User-Agent", "audit-test").timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofByteArray(TestGate.photo("q0746.jpg")))
                 .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.address().getPort() + path))
+                .header("Authorization", "Bearer s3cret").build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static List<JsonNode> records(Path auditDir) throws IOException {
@@ -157,6 +164,19 @@ class AuditedServerTest {
         assertEquals("binary", third.get("transport").asText());
         // records carry scores, never pixels or face descriptors: every record line is small
         AuditVerifier.read(auditDir, r -> assertTrue(r.text().length() < 4096, r.text().length() + " bytes"));
+
+        // operators see it: /metrics and the status JSON
+        Thread.sleep(1_500); // the next second's checkpoint and fsync
+        HttpResponse<String> metrics = get("/metrics");
+        assertTrue(metrics.body().contains("vigil_audit_records_total 4.0"), metrics.body());
+        assertTrue(metrics.body().contains("vigil_audit_writable 1.0"), metrics.body());
+        assertTrue(metrics.body().contains("vigil_audit_checkpoint_size 4.0"), metrics.body());
+        assertTrue(metrics.body().contains("vigil_audit_fsync_duration_seconds_count"), metrics.body());
+        assertTrue(metrics.body().contains("vigil_audit_errors_total 0.0"), metrics.body());
+        JsonNode status = JSON.readTree(get("/v1/status").body()).get("audit");
+        assertTrue(status.get("enabled").asBoolean() && status.get("writable").asBoolean(), status.toString());
+        assertEquals(4, status.get("checkpoint_size").asInt(), status.toString());
+        assertEquals(log.lastCheckpoint().rootHex(), status.get("checkpoint_root").asText());
 
         log.close();
         AuditVerifier.Result verified = AuditVerifier.verify(auditDir, key);

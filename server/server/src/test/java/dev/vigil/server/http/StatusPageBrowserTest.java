@@ -67,6 +67,7 @@ class StatusPageBrowserTest {
                 assertEquals("BAD_REQUEST 1", text(dom, "errors"));
                 assertTrue(dom.contains("<span>nsfw-mobilenet-v2-mid/1</span>"), dom);
                 assertTrue(dom.contains("<polyline"), "the sparkline is drawn");
+                assertEquals("off (--no-audit): verdicts are not recorded", text(dom, "audit"), "the audit log's state is shown");
                 assertTrue(dom.contains("<rect"), "the batch-size chart is drawn");
 
                 Path screenshot = Path.of("target", "status-page.png").toAbsolutePath();
