@@ -43,7 +43,7 @@ class ProtocolTest(unittest.TestCase):
 
     def test_hello(self):
         self.assertEqual(h("0000001d 01 00 0000 0000000000000000"  # length 12 + 17, HELLO, request id 0
-                           "5647494c 0001 0001"                    # "VGIL", min_version 1, max_version 1
+                           "5647494c 0001 0002"                    # "VGIL", min_version 1, max_version 2
                            "0003 74306b"                           # token "t0k"
                            "0002 6a76"),                           # client_name "jv"
                          protocol.encode_hello("t0k", "jv"))
@@ -55,6 +55,12 @@ class ProtocolTest(unittest.TestCase):
                            "0006 737472696374"                     # policy "strict"
                            "01 00000004 89504e47"                  # encoded, 4 bytes
                            "00"),                                  # has_source 0
+                         b"".join(chunks))
+
+    def test_score_asking_for_a_receipt_sets_the_flag(self):
+        chunks = protocol.encode_score(7, 1500, b"strict", b"\x89PNG", receipt=True)
+        self.assertEqual(h("00000022 10 01 0000 0000000000000007"  # SCORE with flags 0x01 RECEIPT (version 2)
+                           "000005dc" "0006 737472696374" "01 00000004 89504e47" "00"),
                          b"".join(chunks))
 
     def test_score_with_raw_pixels_and_source(self):
@@ -197,7 +203,7 @@ class SyncClientTest(ServerCase, unittest.TestCase):
         self.assertFalse(verdict.failed_closed)
         self.assertIsNone(verdict.error)
         hello = server.next_hello()
-        self.assertEqual((b"VGIL", 1, 1, "t", "sync-test"),
+        self.assertEqual((b"VGIL", 1, 2, "t", "sync-test"),
                          (hello.magic, hello.min_version, hello.max_version, hello.token, hello.client_name))
 
     def test_a_failed_closed_verdict_from_the_server_is_kept_as_sent(self):
@@ -652,6 +658,21 @@ class RealServerTest(unittest.TestCase):
 
         for verdict in asyncio.run(run()):
             self.assert_server_verdict(verdict)
+
+    @unittest.skipUnless(os.environ.get("VIGIL_TEST_AUDITED"), "the server keeps no audit log (VIGIL_TEST_AUDITED unset)")
+    def test_asks_for_the_verdicts_receipt(self):
+        with VigilClient(REAL_ADDRESS, token=REAL_TOKEN, timeout=REAL_TIMEOUT) as client:
+            verdict = client.score(self.photo, receipt=True)
+        self.assert_server_verdict(verdict)
+        receipt = verdict.details["receipt"]
+        self.assertEqual("vigil-audit-receipt/v1", receipt["format"])
+        self.assertGreater(receipt["checkpoint"]["size"], receipt["index"])
+
+        async def run():
+            async with AsyncVigilClient(REAL_ADDRESS, token=REAL_TOKEN, timeout=REAL_TIMEOUT) as client:
+                return await client.score(self.photo, receipt=True)
+
+        self.assertEqual("vigil-audit-receipt/v1", asyncio.run(run()).details["receipt"]["format"])
 
     @unittest.skipUnless(REAL_TOKEN, "the server requires no token (VIGIL_TEST_TOKEN unset)")
     def test_wrong_token_is_unauthenticated(self):

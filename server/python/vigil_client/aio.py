@@ -148,7 +148,7 @@ class AsyncVigilClient:
                 pass
 
     async def score(self, image: Image, *, source: Optional[Image] = None, policy: str = "",
-                    timeout: Optional[float] = None) -> Verdict:
+                    timeout: Optional[float] = None, receipt: bool = False) -> Verdict:
         """Scores one image: the verdict, the fail-closed BLOCK, or (surfaced) :class:`VigilError`.
 
         Arguments as :meth:`vigil_client.VigilClient.score`. Cancelling the awaiting task sends
@@ -165,17 +165,17 @@ class AsyncVigilClient:
         deadline = asyncio.get_running_loop().time() + seconds
         attempts = [0]
         try:
-            return await asyncio.wait_for(self._score(image, source, policy_bytes, deadline, attempts), seconds)
+            return await asyncio.wait_for(self._score(image, source, policy_bytes, deadline, attempts, receipt), seconds)
         except asyncio.TimeoutError:
             return self._fail(ErrorCode.TIMEOUT, False, f"no verdict within {seconds:g} s ({attempts[0]} attempts)")
 
-    async def _score(self, image, source, policy: bytes, deadline: float, attempts) -> Verdict:
+    async def _score(self, image, source, policy: bytes, deadline: float, attempts, receipt: bool = False) -> Verdict:
         loop = asyncio.get_running_loop()
         s = self._settings
         while True:
             attempts[0] += 1
             try:
-                return await self._attempt(image, source, policy, deadline)
+                return await self._attempt(image, source, policy, deadline, receipt)
             except AttemptFailed as failure:
                 if self._closed:
                     return self._fail(ErrorCode.CLIENT_CLOSED, False, "client closed")
@@ -194,9 +194,11 @@ class AsyncVigilClient:
             raise VigilError(code, retryable, message)
         return Verdict.fail_closed(code, message)
 
-    async def _attempt(self, image, source, policy: bytes, deadline: float) -> Verdict:
+    async def _attempt(self, image, source, policy: bytes, deadline: float, receipt: bool = False) -> Verdict:
         conn = await self._connect()
         problem = check_limits(policy, image, source, conn.hello)
+        if problem is None and receipt and conn.hello.version < 2:
+            problem = f"receipt: asked for (expected: a server speaking protocol version 2; this one negotiated {conn.hello.version})"
         if problem is not None:
             raise AttemptFailed(ErrorCode.BAD_REQUEST, False, problem)
         if conn.slots is not None:
@@ -212,7 +214,7 @@ class AsyncVigilClient:
             conn.pending[request_id] = answer
             try:
                 timeout_ms = min(protocol.MAX_U32, max(1, int((deadline - loop.time()) * 1000 + 0.999)))
-                conn.writer.writelines(protocol.encode_score(request_id, timeout_ms, policy, image, source))
+                conn.writer.writelines(protocol.encode_score(request_id, timeout_ms, policy, image, source, receipt))
                 async with conn.write_lock:
                     await conn.writer.drain()
                 frame = await answer
@@ -282,8 +284,8 @@ class AsyncVigilClient:
                 length, frame_type, request_id = protocol.parse_header(await reader.readexactly(protocol.HEADER_SIZE))
                 frame = protocol.parse_frame(frame_type, request_id, await reader.readexactly(length))
                 if isinstance(frame, protocol.HelloOk):
-                    if frame.version != protocol.VERSION:
-                        raise protocol.ProtocolError(f"HELLO_OK version: {frame.version} (expected: {protocol.VERSION})")
+                    if not protocol.MIN_VERSION <= frame.version <= protocol.MAX_VERSION:
+                        raise protocol.ProtocolError(f"HELLO_OK version: {frame.version} (expected: {protocol.MIN_VERSION}..{protocol.MAX_VERSION})")
                     conn = _Connection(reader, writer, frame, self._forget)
                     self._open_connections.add(conn)
                     return conn

@@ -123,13 +123,15 @@ class VigilClient:
                 self._connection = None
 
     def score(self, image: Image, *, source: Optional[Image] = None, policy: str = "",
-              timeout: Optional[float] = None) -> Verdict:
+              timeout: Optional[float] = None, receipt: bool = False) -> Verdict:
         """Scores one image; blocks until the verdict, the fail-closed BLOCK, or (surfaced) VigilError.
 
         :param image: encoded image bytes (PNG, JPEG, WebP, BMP) or a :class:`RawImage`
         :param source: for an edit, the image that was edited (enables the source_match signal)
         :param policy: a policy name; empty for the server's default
         :param timeout: seconds for this call, retries included; default: the client's
+        :param receipt: ask for the audit log's receipt of the verdict (protocol version 2): it is then
+            ``verdict.details["receipt"]``, checkable with ``vigil audit verify-proof``
         :raises TypeError, ValueError: for arguments no server could accept (naming them)
         """
         image = check_image("image", image)
@@ -146,7 +148,7 @@ class VigilClient:
             while True:
                 attempt += 1
                 try:
-                    return self._attempt(image, source, policy_bytes, deadline)
+                    return self._attempt(image, source, policy_bytes, deadline, receipt)
                 except socket.timeout:
                     return self._fail(ErrorCode.TIMEOUT, False, f"no verdict within {seconds:g} s ({attempt} attempts)")
                 except AttemptFailed as failure:
@@ -167,9 +169,11 @@ class VigilClient:
             raise VigilError(code, retryable, message)
         return Verdict.fail_closed(code, message)
 
-    def _attempt(self, image, source, policy: bytes, deadline: float) -> Verdict:
+    def _attempt(self, image, source, policy: bytes, deadline: float, receipt: bool = False) -> Verdict:
         conn = self._connect(deadline)
         problem = check_limits(policy, image, source, conn.hello)
+        if problem is None and receipt and conn.hello.version < 2:
+            problem = f"receipt: asked for (expected: a server speaking protocol version 2; this one negotiated {conn.hello.version})"
         if problem is not None:
             raise AttemptFailed(ErrorCode.BAD_REQUEST, False, problem)
         request_id = conn.next_id
@@ -177,7 +181,7 @@ class VigilClient:
         timeout_ms = min(protocol.MAX_U32, max(1, int((deadline - time.monotonic()) * 1000 + 0.999)))
         try:
             conn.sock.settimeout(max(0.001, deadline - time.monotonic()))
-            for chunk in protocol.encode_score(request_id, timeout_ms, policy, image, source):
+            for chunk in protocol.encode_score(request_id, timeout_ms, policy, image, source, receipt):
                 conn.sock.sendall(chunk)
         except socket.timeout:
             # Part of a frame may have gone out: the stream is no longer usable.
@@ -260,8 +264,8 @@ class VigilClient:
             while True:
                 frame = _read_frame(sock, buffer, limit)
                 if isinstance(frame, protocol.HelloOk):
-                    if frame.version != protocol.VERSION:
-                        raise protocol.ProtocolError(f"HELLO_OK version: {frame.version} (expected: {protocol.VERSION})")
+                    if not protocol.MIN_VERSION <= frame.version <= protocol.MAX_VERSION:
+                        raise protocol.ProtocolError(f"HELLO_OK version: {frame.version} (expected: {protocol.MIN_VERSION}..{protocol.MAX_VERSION})")
                     conn = _Connection(sock, frame, buffer)
                     self._connection = conn
                     return conn

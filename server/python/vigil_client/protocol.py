@@ -1,4 +1,4 @@
-"""The Vigil wire format, version 1 (server/PROTOCOL.md), as pure functions.
+"""The Vigil wire format, versions 1 and 2 (server/PROTOCOL.md), as pure functions.
 
 Encoders for the frames a client sends, parsers for the frames a server sends. Every
 integer is unsigned big-endian, every string a u16 byte length and UTF-8 bytes::
@@ -37,7 +37,11 @@ CANCEL = 0x30
 GOAWAY = 0x40
 
 MAGIC = b"VGIL"
-VERSION = 1
+#: The versions this client speaks; 2 adds only SCORE's RECEIPT flag.
+MIN_VERSION = 1
+MAX_VERSION = 2
+#: SCORE header flag (version 2): the verdict's JSON carries its audit receipt.
+FLAG_RECEIPT = 0x01
 MAX_STRING_BYTES = 0xFFFF
 MAX_U32 = 0xFFFFFFFF
 #: Largest server frame a client accepts: answers are verdicts of a few KiB.
@@ -117,7 +121,7 @@ def _frame(frame_type: int, request_id: int, payload: bytes = b"") -> bytes:
 
 def encode_hello(token: str, client_name: str) -> bytes:
     """HELLO: magic, min_version, max_version, token, client_name; request id 0."""
-    payload = MAGIC + struct.pack(">HH", VERSION, VERSION) + _string(utf8("token", token)) + _string(
+    payload = MAGIC + struct.pack(">HH", MIN_VERSION, MAX_VERSION) + _string(utf8("token", token)) + _string(
         utf8("client_name", client_name))
     return _frame(HELLO, 0, payload)
 
@@ -159,15 +163,16 @@ def score_length(policy: bytes, image: Image, source: Optional[Image]) -> int:
 
 
 def encode_score(request_id: int, timeout_ms: int, policy: bytes, image: Image,
-                 source: Optional[Image] = None) -> List[bytes]:
+                 source: Optional[Image] = None, receipt: bool = False) -> List[bytes]:
     """SCORE as a list of buffers to write in order: the image bytes are passed through, not copied.
 
-    ``timeout_ms`` 0 leaves the timeout to the server; ``policy`` empty selects its default policy.
+    ``timeout_ms`` 0 leaves the timeout to the server; ``policy`` empty selects its default policy;
+    ``receipt`` sets the RECEIPT flag (the connection must have negotiated version 2).
     """
     length = score_length(policy, image, source)
     if length > MAX_U32:
         raise ValueError(f"length: {length} (expected: <= {MAX_U32})")
-    head = HEADER.pack(length, SCORE, 0, 0, request_id) + struct.pack(">I", timeout_ms) + _string(policy) \
+    head = HEADER.pack(length, SCORE, FLAG_RECEIPT if receipt else 0, 0, request_id) + struct.pack(">I", timeout_ms) + _string(policy) \
         + _image_header(image)
     tail = b"\x01" + _image_header(source) if source is not None else b"\x00"
     chunks = [head, _image_bytes(image), tail]

@@ -35,11 +35,17 @@ class ClientsEndToEndTest {
     static VigilServer server;
     static VigilServer withToken;
     static Path socket;
+    static dev.vigil.audit.AuditLog audit;
 
     @BeforeAll
-    static void start() {
+    static void start() throws Exception {
         socket = dir.resolve("vigil.sock");
-        server = VigilServer.builder().setGate(TestGate.gate()).optTcp(InetAddress.getLoopbackAddress(), 0).optUnixSocket(socket).build().start();
+        // with an audit log, so that the clients' receipts (protocol version 2) can be asked for
+        audit = dev.vigil.audit.AuditLog.open(dev.vigil.audit.AuditLog.Options.defaults(dir.resolve("audit")));
+        ListenerPolicy policy = ListenerPolicy.defaults();
+        FrontDoor door = new FrontDoor(policy, new dev.vigil.engine.MemoryBudget(policy.memoryBudget()), new Auditor(audit, java.util.Map.of()));
+        server = VigilServer.builder().setGate(TestGate.gate()).optFrontDoor(door).optTcp(InetAddress.getLoopbackAddress(), 0).optUnixSocket(socket)
+                .build().start();
         withToken = VigilServer.builder().setGate(TestGate.gate()).optTcp(InetAddress.getLoopbackAddress(), 0).optToken("s3cret-for-tests").build().start();
     }
 
@@ -47,6 +53,18 @@ class ClientsEndToEndTest {
     static void stop() {
         server.close();
         withToken.close();
+        audit.close();
+    }
+
+    @Test
+    void javaClientAsksForTheVerdictsReceipt() throws Exception {
+        byte[] photo = TestGate.photo("astronaut.png");
+        try (VigilClient client = VigilClient.builder().setAddress("127.0.0.1:" + server.tcpAddress().getPort()).optTimeout(Duration.ofSeconds(60)).build()) {
+            ClientVerdict v = client.score(ScoreCall.builder().setImage(ClientImage.encoded(photo)).optReceipt(true).build()).get(60, java.util.concurrent.TimeUnit.SECONDS);
+            var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(v.detailsJson());
+            dev.vigil.audit.Receipt receipt = dev.vigil.audit.Receipt.parse(json.get("receipt").toString());
+            org.junit.jupiter.api.Assertions.assertNull(receipt.problem(audit.keys().publicKey()), "the receipt checks out with the public key");
+        }
     }
 
     @Test
@@ -96,6 +114,8 @@ class ClientsEndToEndTest {
             pb.environment().put("VIGIL_TEST_PHOTO", TestModels.photo("astronaut.png").toString());
             if (address.endsWith(":" + withToken.tcpAddress().getPort())) {
                 pb.environment().put("VIGIL_TEST_TOKEN", "s3cret-for-tests");
+            } else {
+                pb.environment().put("VIGIL_TEST_AUDITED", "1"); // the receipt test runs against the audited server
             }
             Process p = pb.start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -104,6 +124,10 @@ class ClientsEndToEndTest {
                     .reduce((a, b) -> a + "\n" + b).orElse(out));
             assertEquals(0, p.exitValue(), out);
             assertTrue(out.contains("RealServerTest") && out.contains("test_scores_raw_pixels") && out.contains("... ok"), out);
+            if (!address.endsWith(":" + withToken.tcpAddress().getPort())) {
+                assertTrue(out.contains("test_asks_for_the_verdicts_receipt (test_client.RealServerTest") && !out.contains("test_asks_for_the_verdicts_receipt"
+                        + " (test_client.RealServerTest.test_asks_for_the_verdicts_receipt) ... skipped"), out);
+            }
         }
     }
 }
