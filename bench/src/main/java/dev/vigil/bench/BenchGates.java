@@ -37,6 +37,11 @@ public final class BenchGates {
      * models are warmed up for every batch size before it returns. The caller closes it.
      */
     public static Gate build(String classifier, int maxBatch, BatchListener listener) {
+        return build(classifier, maxBatch, listener, false);
+    }
+
+    /** ... with verdicts carrying the images' digests when {@code evidence} (what an audit log needs). */
+    public static Gate build(String classifier, int maxBatch, BatchListener listener, boolean evidence) {
         BatchingConfig batching = new BatchingConfig(maxBatch, BatchingConfig.DEFAULT_MAX_QUEUE_DELAY,
                 Math.max(BatchingConfig.DEFAULT_QUEUE_CAPACITY, 4 * maxBatch), BatchingConfig.DEFAULT_CLOSE_TIMEOUT,
                 BatchingConfig.defaultConcurrentBatches(Runtime.getRuntime().availableProcessors()));
@@ -45,6 +50,7 @@ public final class BenchGates {
                 .optClassifier(classifier)
                 .optBatching(batching)
                 .optBatchListener(listener)
+                .optEvidence(evidence)
                 .build();
     }
 }

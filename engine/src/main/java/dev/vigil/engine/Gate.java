@@ -76,6 +76,8 @@ public final class Gate implements AutoCloseable {
     private final List<SignalProvider> providers;
     private final Duration timeout;
     private final int reducedDecodeSide;
+    /** Whether verdicts carry the images' digests ({@link Builder#optEvidence}). */
+    private final boolean evidence;
     private final GateAdmission admission;
     /** Requests dropped because nobody waited for them any more, by the stage that dropped them. */
     private final Map<String, java.util.concurrent.atomic.LongAdder> dropped = new java.util.concurrent.ConcurrentHashMap<>();
@@ -88,6 +90,7 @@ public final class Gate implements AutoCloseable {
         this.decoder = new ImageDecoder(b.decodeLimits);
         this.timeout = b.timeout;
         this.reducedDecodeSide = b.reducedDecodeSide;
+        this.evidence = b.evidence;
         this.providers = List.copyOf(providers);
         Map<String, SignalProvider> bySignal = new HashMap<>();
         for (SignalProvider p : providers) {
@@ -330,10 +333,12 @@ public final class Gate implements AutoCloseable {
             decodeNanos = System.nanoTime() - t0;
             RequestContext ctx = new RequestContext(id, image, source, deadline, this::withdrawn);
             try {
-                // what identifies the images in the verdict's record: computed here, on the decode
-                // pool, and the PDQ hash shared with the hash-list signal
-                evidence = new Evidence(Evidence.of(request.image(), ctx.imagePdq(EVIDENCE_HASHER)),
-                        source == null ? null : Evidence.of(request.source(), EVIDENCE_HASHER.hash(source)));
+                if (Gate.this.evidence) {
+                    // what identifies the images in the verdict's record: computed here, on the decode
+                    // pool, and the PDQ hash shared with the hash-list signal
+                    evidence = new Evidence(Evidence.of(request.image(), ctx.imagePdq(EVIDENCE_HASHER)),
+                            source == null ? null : Evidence.of(request.source(), EVIDENCE_HASHER.hash(source)));
+                }
             } catch (RuntimeException e) {
                 image.close();
                 if (source != null) {
@@ -587,6 +592,7 @@ public final class Gate implements AutoCloseable {
         private Duration timeout = Duration.ofSeconds(5);
         private int reducedDecodeSide = 448;
         private boolean warmUp = true;
+        private boolean evidence;
         private final List<SignalProvider> extraProviders = new ArrayList<>();
         private HashListRegistry hashLists;
         private ProtectedPeople protectedPeople;
@@ -702,6 +708,16 @@ public final class Gate implements AutoCloseable {
         /** Whether to run every model once per batch size before serving (default true). */
         public Builder optWarmUp(boolean warmUp) {
             this.warmUp = warmUp;
+            return this;
+        }
+
+        /**
+         * Whether every verdict carries {@link Evidence}: the SHA-256 and PDQ hashes of its image
+         * and source, computed on the decode pool (default: no). An audit log needs them; without
+         * one, it is a PDQ hash per image (and per source) that nothing reads.
+         */
+        public Builder optEvidence(boolean evidence) {
+            this.evidence = evidence;
             return this;
         }
 

@@ -35,11 +35,13 @@ public final class InProcessServer implements AutoCloseable {
     private final VigilMetrics metrics;
     private final dev.vigil.audit.AuditLog audit;
     private final VigilServer plain;
+    private final Gate plainGate;
 
     private InProcessServer(Gate gate, VigilServer server, HttpServer http, Path socketFolder, VigilMetrics metrics, dev.vigil.audit.AuditLog audit,
-                            VigilServer plain) {
+                            VigilServer plain, Gate plainGate) {
         this.audit = audit;
         this.plain = plain;
+        this.plainGate = plainGate;
         this.metrics = metrics;
         this.gate = gate;
         this.server = server;
@@ -55,8 +57,8 @@ public final class InProcessServer implements AutoCloseable {
     /**
      * ... with every verdict recorded in an audit log in the temporary folder, as {@code serve}
      * does by default, when {@code audit} is not null; and with {@code plainPeer}, a second
-     * binary listener on the same gate that records nothing ({@link #plainTcpAddress()}), so
-     * that one run can compare the two.
+     * binary listener that records nothing ({@link #plainTcpAddress()}), on a gate of its own
+     * that computes no evidence, so that one run compares the whole cost of the log.
      */
     public static InProcessServer start(String classifier, int maxBatch, dev.vigil.audit.AuditLog.Sync audit, boolean plainPeer) {
         Path folder;
@@ -71,8 +73,9 @@ public final class InProcessServer implements AutoCloseable {
         HttpServer http = null;
         dev.vigil.audit.AuditLog log = null;
         VigilServer plain = null;
+        Gate plainGate = null;
         try {
-            gate = BenchGates.build(classifier, maxBatch, metrics.batchListener());
+            gate = BenchGates.build(classifier, maxBatch, metrics.batchListener(), audit != null);
             InetAddress loopback = InetAddress.getLoopbackAddress();
             dev.vigil.server.ListenerPolicy policy = dev.vigil.server.ListenerPolicy.defaults();
             dev.vigil.server.Auditor auditor = dev.vigil.server.Auditor.NONE;
@@ -87,23 +90,25 @@ public final class InProcessServer implements AutoCloseable {
                     .optUnixSocket(folder.resolve("vigil.sock"))
                     .build().start();
             if (plainPeer) {
-                plain = VigilServer.builder().setGate(gate).optMetrics(new VigilMetrics()).optTcp(loopback, 0).build().start();
+                VigilMetrics plainMetrics = new VigilMetrics();
+                plainGate = BenchGates.build(classifier, maxBatch, plainMetrics.batchListener(), false);
+                plain = VigilServer.builder().setGate(plainGate).optMetrics(plainMetrics).optTcp(loopback, 0).build().start();
             }
             http = HttpServer.start(gate, metrics, new InetSocketAddress(loopback, 0), server.frontDoor());
             http.readiness().get(READY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            return new InProcessServer(gate, server, http, folder, metrics, log, plain);
+            return new InProcessServer(gate, server, http, folder, metrics, log, plain, plainGate);
         } catch (IOException e) {
-            close(http, server, gate, folder, log, plain);
+            close(http, server, gate, folder, log, plain, plainGate);
             throw new UncheckedIOException("audit log: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            close(http, server, gate, folder, log, plain);
+            close(http, server, gate, folder, log, plain, plainGate);
             throw new IllegalStateException("interrupted while the in-process server started", e);
         } catch (ExecutionException | TimeoutException e) {
-            close(http, server, gate, folder, log, plain);
+            close(http, server, gate, folder, log, plain, plainGate);
             throw new IllegalStateException("in-process server: HTTP self-check did not pass within " + READY_TIMEOUT_SECONDS + " s", e);
         } catch (RuntimeException | Error e) {
-            close(http, server, gate, folder, log, plain);
+            close(http, server, gate, folder, log, plain, plainGate);
             throw e;
         }
     }
@@ -151,10 +156,11 @@ public final class InProcessServer implements AutoCloseable {
 
     @Override
     public void close() {
-        close(http, server, gate, socketFolder, audit, plain);
+        close(http, server, gate, socketFolder, audit, plain, plainGate);
     }
 
-    private static void close(HttpServer http, VigilServer server, Gate gate, Path folder, dev.vigil.audit.AuditLog log, VigilServer plain) {
+    private static void close(HttpServer http, VigilServer server, Gate gate, Path folder, dev.vigil.audit.AuditLog log, VigilServer plain,
+                              Gate plainGate) {
         try {
             if (http != null) {
                 http.close();
@@ -168,6 +174,9 @@ public final class InProcessServer implements AutoCloseable {
         } finally {
             if (gate != null) {
                 gate.close();
+            }
+            if (plainGate != null) {
+                plainGate.close();
             }
             if (log != null) {
                 log.close();

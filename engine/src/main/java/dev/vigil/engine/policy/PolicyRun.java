@@ -84,12 +84,12 @@ final class PolicyRun {
             if (!pending.isDone() || pending.isCompletedExceptionally()) {
                 int next = index + 1;
                 return pending.thenCompose(outcome -> outcome.truth() == Truth.TRUE
-                        ? CompletableFuture.completedFuture(evaluation(rule.decision(), rule.name(), outcome.reason()))
+                        ? CompletableFuture.completedFuture(fired(rule, outcome.reason()))
                         : rules(next));
             }
             Outcome outcome = pending.join();
             if (outcome.truth() == Truth.TRUE) {
-                return CompletableFuture.completedFuture(evaluation(rule.decision(), rule.name(), outcome.reason()));
+                return CompletableFuture.completedFuture(fired(rule, outcome.reason()));
             }
         }
         String reason = failures.isEmpty()
@@ -202,12 +202,12 @@ final class PolicyRun {
     }
 
     private Evaluation evaluation(Decision decision, String rule, String reason) {
-        for (PolicyRule r : policy.rules()) {
-            if (r.name().equals(rule)) {
-                return new Evaluation(policy.name(), policy.version(), decision, rule, reason, values, r.criteria(), r.ground());
-            }
-        }
         return new Evaluation(policy.name(), policy.version(), decision, rule, reason, values);
+    }
+
+    /** The evaluation of a rule that fired: its decision, with its criteria and ground for a statement of reasons. */
+    private Evaluation fired(PolicyRule rule, String reason) {
+        return new Evaluation(policy.name(), policy.version(), rule.decision(), rule.name(), reason, values, rule.criteria(), rule.ground());
     }
 
     private static Throwable unwrap(Throwable error) {

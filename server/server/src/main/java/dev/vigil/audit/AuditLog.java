@@ -117,6 +117,8 @@ public final class AuditLog implements AutoCloseable {
     private final BlockingQueue<Entry> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
     private final AuditLogRecovery.State recovered;
+    /** Holds the directory's lock for the log's life (closing it releases the lock). */
+    private final FileChannel lock;
     private final AtomicLong records = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
@@ -142,7 +144,8 @@ public final class AuditLog implements AutoCloseable {
     private boolean dirty;
     private long lastProbe;
 
-    private AuditLog(Options options, AuditKeys keys, AuditLogRecovery.State state) throws IOException {
+    private AuditLog(Options options, AuditKeys keys, AuditLogRecovery.State state, FileChannel lock) throws IOException {
+        this.lock = lock;
         this.options = options;
         this.keys = keys;
         this.recovered = state;
@@ -195,21 +198,14 @@ public final class AuditLog implements AutoCloseable {
         }
         try {
             AuditKeys keys = AuditKeys.loadOrCreate(options.keyFile());
-            AuditLogRecovery.State state = AuditLogRecovery.recover(options.dir(), keys.publicKey());
-            for (String warning : state.warnings()) {
-                LOG.log(System.Logger.Level.WARNING, "audit log " + options.dir() + ": " + warning);
-            }
-            AuditLog log = new AuditLog(options, keys, state);
-            log.lock = lockFile;
-            return log;
+            // what recovery found is the caller's to report (recoveryWarnings), once
+            return new AuditLog(options, keys, AuditLogRecovery.recover(options.dir(), keys.publicKey()), lockFile);
         } catch (IOException | RuntimeException e) {
             lockFile.close();
             throw e;
         }
     }
 
-    /** Holds the directory's lock for the log's life (closing it releases the lock). */
-    private volatile FileChannel lock;
 
     public Options options() {
         return options;
@@ -347,10 +343,7 @@ public final class AuditLog implements AutoCloseable {
             LOG.log(System.Logger.Level.ERROR, "audit log " + options.dir() + ": closing: " + e.getMessage(), e);
         } finally {
             try {
-                FileChannel l = lock;
-                if (l != null) {
-                    l.close();
-                }
+                lock.close();
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, "audit log " + options.dir() + ": releasing its lock: " + e.getMessage());
             }

@@ -346,7 +346,4 @@ final class AuditExport implements Callable<Integer> {
         return 1;
     }
 
-    static void writeString(Path file, String s) throws IOException {
-        Files.writeString(file, s, StandardCharsets.UTF_8);
-    }
 }

@@ -164,15 +164,24 @@ public final class EvalCommand implements Callable<Integer> {
             PolicySet probe = SignalTable.probe(set, classifier);
             Map<Path, SignalTable.Row> rows;
             // a gate only when some image is not in the cache: a cached re-run loads no model
-            Gate.Builder options = Gate.builder();
+            Gate.Builder options = Gate.builder().optRepository(models).optPolicies(probe).optWarmUp(false)
+                    .optHashLists(CliSupport.hashLists(hashListsDir != null ? hashListsDir : CliSupport.hashListsDir(paths), hashDistance, 1.0))
+                    .optProtectedPeople(CliSupport.protectedPeople(protectedPeople != null ? protectedPeople : CliSupport.protectedPeopleFile(paths)))
+                    .optTimeout(timeout);
             if (half) {
                 options.optPrecision(classifier, dev.vigil.engine.model.Precision.BF16);
             }
-            try (Gate gate = needsScoring(table, images) ? options.optRepository(models).optPolicies(probe).optWarmUp(false)
-                    .optHashLists(CliSupport.hashLists(hashListsDir != null ? hashListsDir : CliSupport.hashListsDir(paths), hashDistance, 1.0))
-                    .optProtectedPeople(CliSupport.protectedPeople(protectedPeople != null ? protectedPeople : CliSupport.protectedPeopleFile(paths)))
-                    .optTimeout(timeout).build() : null) {
-                rows = table.fill(images, gate, timeout, json ? null : err);
+            Gate[] gate = {null}; // built only when some image is not in the cache
+            try {
+                rows = table.fill(images, () -> {
+                    Gate g = options.build();
+                    gate[0] = g;
+                    return request -> CliSupport.scoreWaiting(g, request);
+                }, timeout, json ? null : err);
+            } finally {
+                if (gate[0] != null) {
+                    gate[0].close();
+                }
             }
             scored += table.computed();
             cached += table.fromCache();
@@ -271,11 +280,6 @@ public final class EvalCommand implements Callable<Integer> {
 
     private static String plain(double v) {
         return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
-    }
-
-    private static boolean needsScoring(SignalTable table, List<Path> images) throws java.io.IOException {
-        // cheap: the table knows its hashes; reading the images again is what fill does anyway
-        return table.missing(images) > 0;
     }
 
     /** Which signal table each policy reads: its classifier and precision. */

@@ -103,7 +103,7 @@ public final class ScoreCommand implements Callable<Integer> {
         try (auditLog; Gate gate = Gate.builder().optRepository(models).optPolicies(set).optWarmUp(false)
                 .optHashLists(CliSupport.hashLists(hashListsDir != null ? hashListsDir : CliSupport.hashListsDir(paths), hashDistance, 1.0))
                 .optProtectedPeople(CliSupport.protectedPeople(protectedPeople != null ? protectedPeople : CliSupport.protectedPeopleFile(paths)))
-                .optTimeout(timeout).build()) {
+                .optTimeout(timeout).optEvidence(auditLog != null).build()) {
             Deque<Pending> window = new ArrayDeque<>();
             for (Path file : files) {
                 if (window.size() == WINDOW) {

@@ -498,6 +498,7 @@ public final class ServeCommand implements Callable<Integer> {
         gateOptions.optBatchListener(metrics.batchListener());
         if (auditLog != null) {
             metrics.watchAudit(auditLog);
+            gateOptions.optEvidence(true); // the records carry the images' hashes
         }
         long t0 = System.nanoTime();
         Gate gate;

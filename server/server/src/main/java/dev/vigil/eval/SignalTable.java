@@ -3,7 +3,6 @@ package dev.vigil.eval;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.vigil.engine.Gate;
 import dev.vigil.engine.ScoreRequest;
 import dev.vigil.engine.Verdict;
 import dev.vigil.engine.image.EncodedImage;
@@ -104,17 +103,6 @@ public final class SignalTable {
         return file;
     }
 
-    /** How many of {@code images} are not in the cache. */
-    public int missing(List<Path> images) throws IOException {
-        int n = 0;
-        for (Path p : images) {
-            if (!rows.containsKey(HexFormat.of().formatHex(sha256(Files.readAllBytes(p))))) {
-                n++;
-            }
-        }
-        return n;
-    }
-
     /** Rows read from the cache in the last {@link #fill}. */
     public int fromCache() {
         return fromCache;
@@ -126,10 +114,13 @@ public final class SignalTable {
     }
 
     /**
-     * The row of every image in {@code images}, scoring with {@code gate} (whose policies are the
-     * probe) those not in the cache, {@value #WINDOW} at a time, with a progress line on {@code progress}.
+     * The row of every image in {@code images}, scoring those not in the cache, {@value #WINDOW} at
+     * a time, with a progress line on {@code progress}. {@code scorer} is asked for only when some
+     * image is not in the cache (a cached re-run loads no model); it scores with the probe policy
+     * and waits out the gate's admission refusals rather than answering them.
      */
-    public Map<Path, Row> fill(List<Path> images, Gate gate, Duration timeout, PrintWriter progress) throws IOException {
+    public Map<Path, Row> fill(List<Path> images, java.util.function.Supplier<Function<ScoreRequest, CompletableFuture<Verdict>>> scorer, Duration timeout,
+                               PrintWriter progress) throws IOException {
         Map<Path, Row> out = new LinkedHashMap<>();
         Map<Path, String> hashes = new LinkedHashMap<>();
         Map<Path, byte[]> pending = new LinkedHashMap<>();
@@ -151,21 +142,12 @@ public final class SignalTable {
         int total = pending.size();
         try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
             Deque<Map.Entry<Path, CompletableFuture<Verdict>>> window = new ArrayDeque<>();
-            List<Path> retry = new java.util.ArrayList<>();
             Function<Map.Entry<Path, CompletableFuture<Verdict>>, Void> finish = e -> {
                 Path p = e.getKey();
                 Row row;
                 try {
                     Verdict v = e.getValue().join();
                     row = new Row(hashes.get(p), v.signals(), v.failures(), v.models());
-                } catch (java.util.concurrent.CompletionException overloaded) {
-                    if (overloaded.getCause() instanceof dev.vigil.engine.OverloadedException) {
-                        // admission refused it for now (the queue ahead looked too long): not a result; scored again below
-                        retry.add(p);
-                        return null;
-                    }
-                    row = new Row(hashes.get(p), Map.of(), Map.of("decode", String.valueOf(overloaded.getCause() != null ? overloaded.getCause().getMessage()
-                            : overloaded.getMessage())), List.of());
                 } catch (RuntimeException failed) {
                     row = new Row(hashes.get(p), Map.of(), Map.of("decode", String.valueOf(failed.getCause() != null ? failed.getCause().getMessage()
                             : failed.getMessage())), List.of());
@@ -197,39 +179,16 @@ public final class SignalTable {
                 }
                 return null;
             };
+            Function<ScoreRequest, CompletableFuture<Verdict>> score = pending.isEmpty() ? null : scorer.get();
             for (Path p : pending.keySet()) {
                 if (window.size() == WINDOW) {
                     finish.apply(window.removeFirst());
                 }
                 byte[] bytes = Files.readAllBytes(p);
-                window.addLast(Map.entry(p, gate.score(new ScoreRequest(p.toString(), new EncodedImage(bytes), null, null, timeout))));
+                window.addLast(Map.entry(p, score.apply(new ScoreRequest(p.toString(), new EncodedImage(bytes), null, null, timeout))));
             }
             while (!window.isEmpty()) {
                 finish.apply(window.removeFirst());
-            }
-            // what admission refused under the first burst, one at a time now, waiting as it asks
-            for (int attempt = 0; attempt < 20 && !retry.isEmpty(); attempt++) {
-                List<Path> again = new java.util.ArrayList<>(retry);
-                retry.clear();
-                for (Path p : again) {
-                    CompletableFuture<Verdict> f = gate.score(new ScoreRequest(p.toString(), new EncodedImage(Files.readAllBytes(p)), null, null, timeout));
-                    try {
-                        f.join();
-                    } catch (java.util.concurrent.CompletionException refused) {
-                        if (refused.getCause() instanceof dev.vigil.engine.OverloadedException o) {
-                            try {
-                                Thread.sleep(Math.max(50, Math.min(5_000, o.retryAfter().toMillis())));
-                            } catch (InterruptedException interrupted) {
-                                Thread.currentThread().interrupt();
-                                throw new IOException("interrupted while the gate was overloaded", interrupted);
-                            }
-                        }
-                    }
-                    finish.apply(Map.entry(p, f));
-                }
-            }
-            if (!retry.isEmpty()) {
-                throw new IOException(retry.size() + " image(s) refused by the gate's admission 20 times (e.g. " + retry.get(0) + "); raise --timeout");
             }
         }
         // in the order given

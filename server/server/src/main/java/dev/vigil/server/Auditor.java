@@ -90,6 +90,20 @@ public final class Auditor {
     }
 
     /**
+     * Before any work for a request, on every transport: throws the retryable refusal while the
+     * log cannot write, and refuses a receipt asked of a server without a log (a bad request).
+     */
+    public void admit(boolean wantReceipt) {
+        OverloadedException refused = refusal();
+        if (refused != null) {
+            throw refused;
+        }
+        if (wantReceipt && log == null) {
+            throw new IllegalArgumentException("receipt: asked for (expected: a server with its audit log on; this one runs with --no-audit)");
+        }
+    }
+
+    /**
      * The verdict, once its record is written. Cancelling the result cancels {@code verdict}
      * (the gate drops what is left of the work); a record already on its way is still written.
      */

@@ -179,9 +179,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         Auditor auditor = server.frontDoor().auditor();
-        dev.vigil.engine.OverloadedException auditRefusal = auditor.refusal();
-        if (auditRefusal != null) {
-            write(FrameMapping.error(id, auditRefusal));
+        try {
+            auditor.admit(score.receipt());
+        } catch (RuntimeException e) {
+            write(FrameMapping.error(id, e));
             return;
         }
         InFlightLimit limit = server.inFlightLimit();
@@ -191,11 +192,6 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         CompletableFuture<Auditor.Recorded> verdict;
         try {
-            if (score.receipt() && !auditor.enabled()) {
-                limit.release();
-                write(ErrorFrame.of(id, ErrorCode.BAD_REQUEST, "receipt: asked for (expected: a server with its audit log on; this one runs with --no-audit)"));
-                return;
-            }
             verdict = auditor.record(server.gate().score(request), client(), score.receipt(), request.image());
         } catch (RuntimeException e) {
             limit.release();

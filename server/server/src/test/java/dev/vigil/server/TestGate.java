@@ -45,6 +45,7 @@ final class TestGate {
                     .optPolicies(policies)
                     .optBatching(new BatchingConfig(8, Duration.ofMillis(2), 64, Duration.ofSeconds(5)))
                     .optSignalProvider(HELD)
+                    .optEvidence(true) // for the audited servers' records
                     .build();
         }
         return gate;

@@ -295,10 +295,13 @@ public final class HttpServer implements AutoCloseable {
             return done(refuse(new HttpError(HttpError.Code.SHUTTING_DOWN, "the server is shutting down (expected: retry on another server)")));
         }
         dev.vigil.server.Auditor auditor = frontDoor.auditor();
-        dev.vigil.engine.OverloadedException auditRefusal = auditor.refusal();
-        if (auditRefusal != null) {
+        boolean wantReceipt;
+        try {
+            wantReceipt = ScoreRequestReader.receipt(new QueryStringDecoder(request.uri()));
+            auditor.admit(wantReceipt);
+        } catch (RuntimeException e) {
             leave();
-            return done(refuse(HttpError.of(auditRefusal)));
+            return done(refuse(HttpError.of(e)));
         }
         dev.vigil.server.InFlightLimit limit = frontDoor.inFlight();
         if (!limit.tryAcquire()) {
@@ -308,11 +311,6 @@ public final class HttpServer implements AutoCloseable {
         metrics.inFlight(VigilMetrics.HTTP, 1);
         CompletableFuture<FullHttpResponse> response;
         try {
-            QueryStringDecoder query = new QueryStringDecoder(request.uri());
-            boolean wantReceipt = ScoreRequestReader.receipt(query);
-            if (wantReceipt && !auditor.enabled()) {
-                throw new HttpError(HttpError.Code.BAD_REQUEST, "receipt: true (expected: a server with its audit log on; this one runs with --no-audit)");
-            }
             ScoreRequest scoreRequest = ScoreRequestReader.read(request, options);
             String agent = request.headers().get(HttpHeaderNames.USER_AGENT, "");
             CompletableFuture<dev.vigil.server.Auditor.Recorded> verdict = auditor.record(gate.score(scoreRequest),
