@@ -69,7 +69,9 @@ class GateNativeMemoryTest {
         List<CompletableFuture<Verdict>> pending = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             byte[] bytes = i % 50 == 49 ? truncated : images.get(i % images.size());
-            pending.add(gate.score(ScoreRequest.of(new EncodedImage(bytes))));
+            // a long deadline: this soak is about memory; with the default 5 s, a machine busy with
+            // something else makes admission refuse 64 requests at once as overloaded (as it should)
+            pending.add(gate.score(new ScoreRequest(null, new EncodedImage(bytes), null, null, Duration.ofMinutes(2))));
             if (pending.size() == 64) {
                 drain(pending);
             }
