@@ -11,6 +11,7 @@ import dev.vigil.engine.image.ImageInput;
 import dev.vigil.engine.image.Pixels;
 import dev.vigil.engine.model.ModelSession;
 import dev.vigil.engine.model.Precision;
+import dev.vigil.engine.model.Preprocessing;
 import dev.vigil.engine.model.SessionOptions;
 import dev.vigil.engine.policy.Evaluation;
 import dev.vigil.engine.policy.Policy;
@@ -78,6 +79,8 @@ public final class Gate implements AutoCloseable {
     private final int reducedDecodeSide;
     /** Whether verdicts carry the images' digests ({@link Builder#optEvidence}). */
     private final boolean evidence;
+    /** {@link Preprocessing#NATIVE} or {@link Preprocessing#JAVA}: what every model's input goes through. */
+    private final Preprocessing preprocessing;
     private final GateAdmission admission;
     /** Requests dropped because nobody waited for them any more, by the stage that dropped them. */
     private final Map<String, java.util.concurrent.atomic.LongAdder> dropped = new java.util.concurrent.ConcurrentHashMap<>();
@@ -91,6 +94,7 @@ public final class Gate implements AutoCloseable {
         this.timeout = b.timeout;
         this.reducedDecodeSide = b.reducedDecodeSide;
         this.evidence = b.evidence;
+        this.preprocessing = b.resolvedPreprocessing;
         this.providers = List.copyOf(providers);
         Map<String, SignalProvider> bySignal = new HashMap<>();
         for (SignalProvider p : providers) {
@@ -116,6 +120,14 @@ public final class Gate implements AutoCloseable {
 
     public PolicySet policies() {
         return policies;
+    }
+
+    /**
+     * What preprocesses every model's input here: {@link Preprocessing#NATIVE} (the kernel) or
+     * {@link Preprocessing#JAVA}; {@link Preprocessing#describe} says it in words.
+     */
+    public Preprocessing preprocessing() {
+        return preprocessing;
     }
 
     /**
@@ -589,6 +601,11 @@ public final class Gate implements AutoCloseable {
         /** Null: {@link SessionOptions#forConcurrentBatches} for the batching's concurrent batches. */
         private SessionOptions sessionOptions;
         private final Map<String, Precision> precisions = new HashMap<>();
+        /** Null: the session options'. */
+        private Preprocessing preprocessing;
+        private dev.vigil.engine.model.Device device = dev.vigil.engine.model.Device.CPU;
+        /** What {@link #build} found {@link #preprocessing} runs as here. */
+        private Preprocessing resolvedPreprocessing;
         private Duration timeout = Duration.ofSeconds(5);
         private int reducedDecodeSide = 448;
         private boolean warmUp = true;
@@ -678,9 +695,32 @@ public final class Gate implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Which code preprocesses every model's input (default: the session options',
+         * {@link Preprocessing#AUTO}: the native kernel where it loads). {@link Preprocessing#NATIVE}
+         * makes {@link #build} fail when the kernel cannot load.
+         */
+        public Builder optPreprocessing(Preprocessing preprocessing) {
+            this.preprocessing = Objects.requireNonNull(preprocessing, "preprocessing");
+            return this;
+        }
+
+        /**
+         * Where every model runs (default {@link dev.vigil.engine.model.Device#CPU}); a GPU this
+         * host does not have, or a TensorFlow without CUDA, makes {@link #build} fail saying which.
+         */
+        public Builder optDevice(dev.vigil.engine.model.Device device) {
+            this.device = Objects.requireNonNull(device, "device");
+            return this;
+        }
+
         private SessionOptions sessionOptions(String model) {
             SessionOptions options = sessionOptions != null ? sessionOptions
                     : SessionOptions.forConcurrentBatches(Runtime.getRuntime().availableProcessors(), batching.concurrentBatches());
+            options = options.withDevice(device);
+            if (preprocessing != null) {
+                options = options.withPreprocessing(preprocessing);
+            }
             return options.withPrecision(precisions.getOrDefault(model, options.precision()));
         }
 
@@ -756,6 +796,17 @@ public final class Gate implements AutoCloseable {
         public Gate build() {
             ModelRepository repo = repository != null ? repository : new ModelRepository(VigilPaths.resolve(null, null).repository());
             PolicySet set = policies != null ? policies : PolicySet.defaults();
+            try {
+                resolvedPreprocessing = sessionOptions(classifier).preprocessing().resolve();
+            } catch (IllegalStateException e) {
+                throw new GateException(e.getMessage(), e);
+            }
+            if (device.gpu()) {
+                String refusal = device.refusal(dev.vigil.gpu.GpuInventory.read(), dev.vigil.engine.model.Device.tensorflowHasCuda());
+                if (refusal != null) {
+                    throw new GateException(refusal);
+                }
+            }
             List<SignalProvider> providers = new ArrayList<>();
             Map<String, ClassifierSignals> classifiers = new LinkedHashMap<>();
             try {

@@ -28,9 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * a time. Batches of one, two at once per model: whatever differs is a race between batch
  * workers (as the FaceRes cropper shared by two workers once was), not batch-size numerics.
  */
-class GateConcurrencyTest {
+public class GateConcurrencyTest {
     /** Every rule reads one signal at a threshold no photo reaches, so every signal is computed. */
-    static final String POLICIES = """
+    public static final String POLICIES = """
             version: "all-signals.1"
             default_policy: all
             policies:

@@ -45,12 +45,14 @@ public final class ModelSession implements AutoCloseable {
     private final SessionFunction function;
     /** The batch size the graph fixes (BlazeFace's is 1), or -1 when it takes any. */
     private final long fixedBatch;
+    /** Pad each batch to a power of two (a GPU: a fixed set of shapes), the padding zeros and its outputs dropped. */
+    private boolean padBatches;
     private volatile boolean closed;
 
-    private ModelSession(ModelManifest manifest, SavedModelBundle bundle, Precision precision) {
+    private ModelSession(ModelManifest manifest, SavedModelBundle bundle, Precision precision, Preprocessing preprocessing) {
         this.manifest = manifest;
         this.precision = precision;
-        this.preprocessor = new Preprocessor(manifest.input());
+        this.preprocessor = new Preprocessor(manifest.input(), preprocessing);
         this.bundle = bundle;
         this.function = bundle.function(manifest.signature());
         this.fixedBatch = manifest.input().shape()[0];
@@ -79,7 +81,8 @@ public final class ModelSession implements AutoCloseable {
             throw new GateException("model " + name + ": TensorFlow cannot load " + dir + " (" + e.getMessage() + ")", e);
         }
         try {
-            ModelSession session = new ModelSession(manifest, bundle, options.precision());
+            ModelSession session = new ModelSession(manifest, bundle, options.precision(), options.preprocessing());
+            session.padBatches = options.device().gpu();
             if (options.precision() == Precision.BF16) {
                 session.requireBfloat16();
             }
@@ -100,13 +103,27 @@ public final class ModelSession implements AutoCloseable {
         if (options.precision() == Precision.BF16) {
             rewrites.setAutoMixedPrecisionOnednnBfloat16(RewriterConfig.Toggle.ON);
         }
-        return ConfigProto.newBuilder()
+        ConfigProto.Builder config = ConfigProto.newBuilder();
+        if (options.device().gpu()) {
+            // only the chosen GPU, its memory taken as needed rather than all at once
+            config.setGpuOptions(org.tensorflow.proto.GPUOptions.newBuilder()
+                    .setVisibleDeviceList(Integer.toString(options.device().index()))
+                    .setAllowGrowth(true));
+        } else {
+            config.putDeviceCount("GPU", 0);
+        }
+        return config
                 .setIntraOpParallelismThreads(options.intraOpThreads())
                 .setInterOpParallelismThreads(options.interOpThreads())
                 // its own inter-op pool: TensorFlow's shared one is sized by whichever session came first
                 .setUsePerSessionThreads(true)
                 .setGraphOptions(GraphOptions.newBuilder().setRewriteOptions(rewrites))
                 .build();
+    }
+
+    /** The preprocessing this session runs: {@link Preprocessing#NATIVE} or {@link Preprocessing#JAVA}. */
+    public Preprocessing preprocessing() {
+        return preprocessor.path();
     }
 
     /** The precision this session was opened in. */
@@ -150,12 +167,17 @@ public final class ModelSession implements AutoCloseable {
             }
             return out;
         }
-        Shape shape = Shape.of(count, preprocessor.height(), preprocessor.width(), 3);
+        int rows = padBatches && fixedBatch < 0 ? paddedBatch(count) : count;
+        Shape shape = Shape.of(rows, preprocessor.height(), preprocessor.width(), 3);
         try (TFloat32 input = TFloat32.tensorOf(shape)) {
             FloatDataBuffer data = input.asRawTensor().data().asFloats();
             long size = inputSize();
             for (int i = 0; i < count; i++) {
                 writer.write(data.slice(i * size, size), i);
+            }
+            if (rows > count) {
+                data.slice(count * size, (rows - count) * size).write(new float[Math.toIntExact((rows - count) * size)]);
+                return new ArrayList<>(call(input, rows).subList(0, count));
             }
             return call(input, count);
         }
@@ -224,6 +246,16 @@ public final class ModelSession implements AutoCloseable {
                         + " (the oneDNN bfloat16 rewrite needs a CPU with AVX512_BF16 or AMX; see TensorFlow's log)");
             }
         }
+    }
+
+    /** The power of two at or above {@code count}: the batch shapes a padded session runs. */
+    static int paddedBatch(int count) {
+        return count <= 1 ? 1 : Integer.highestOneBit(count - 1) << 1;
+    }
+
+    /** Pads batches as on a GPU, on any device: for tests, which have no GPU. */
+    void padBatches(boolean pad) {
+        this.padBatches = pad;
     }
 
     /** Floats one input occupies in the batch tensor: height × width × 3. */

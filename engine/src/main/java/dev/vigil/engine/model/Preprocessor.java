@@ -3,7 +3,9 @@ package dev.vigil.engine.model;
 import dev.vigil.engine.image.PixelFormat;
 import dev.vigil.engine.image.Pixels;
 import dev.vigil.models.repository.ModelManifest;
+import dev.vigil.preprocess.NativePreprocessing;
 import java.nio.ByteBuffer;
+import org.tensorflow.ndarray.buffer.DataStorageVisitor;
 import org.tensorflow.ndarray.buffer.FloatDataBuffer;
 
 /**
@@ -18,6 +20,10 @@ import org.tensorflow.ndarray.buffer.FloatDataBuffer;
  *   <li>{@code colorOrder}: RGB or BGR, whatever the pixels' own order;</li>
  *   <li>{@code valueRange} [lo, hi]: a pixel value p in 0..255 becomes lo + p × (hi − lo) / 255.</li>
  * </ul>
+ * Two implementations give the same floats to the bit: the native kernel
+ * ({@link Preprocessing#NATIVE}, the default where it loads), used whenever the batch lives in
+ * native memory (a tensor's) and the pixels are direct or array-backed, and the Java loops
+ * below, used otherwise and with {@link Preprocessing#JAVA}.
  * Immutable and thread-safe; one instance per model.
  */
 public final class Preprocessor {
@@ -27,8 +33,35 @@ public final class Preprocessor {
     private final boolean bgr;
     private final double low;
     private final double scale;
+    /** {@link Preprocessing#NATIVE} or {@link Preprocessing#JAVA}. */
+    private final Preprocessing path;
+    /** The native kernel's instruction set, or null for the widest the CPU has. */
+    private final NativePreprocessing.Isa isa;
 
+    /** With {@link Preprocessing#AUTO}. */
     public Preprocessor(ModelManifest.Input input) {
+        this(input, Preprocessing.AUTO);
+    }
+
+    /**
+     * @throws IllegalStateException for {@link Preprocessing#NATIVE} when the kernel cannot load
+     */
+    public Preprocessor(ModelManifest.Input input, Preprocessing preprocessing) {
+        this(input, preprocessing, null);
+    }
+
+    /**
+     * With the native kernel held to {@code isa} (null: the widest the CPU has), for measuring
+     * what each instruction set buys (bench).
+     *
+     * @throws IllegalArgumentException when this CPU cannot run {@code isa}
+     */
+    public Preprocessor(ModelManifest.Input input, Preprocessing preprocessing, NativePreprocessing.Isa isa) {
+        this.path = preprocessing.resolve();
+        if (isa != null && (path != Preprocessing.NATIVE || !NativePreprocessing.supports(isa))) {
+            throw new IllegalArgumentException("isa: " + isa + " (expected: one this CPU runs, with native preprocessing)");
+        }
+        this.isa = isa;
         this.height = input.height();
         this.width = input.width();
         this.alignCorners = switch (input.resize()) {
@@ -53,6 +86,11 @@ public final class Preprocessor {
         return width;
     }
 
+    /** The implementation this preprocessor runs where it can: {@link Preprocessing#NATIVE} or {@link Preprocessing#JAVA}. */
+    public Preprocessing path() {
+        return path;
+    }
+
     public int height() {
         return height;
     }
@@ -64,6 +102,54 @@ public final class Preprocessor {
 
     /** Writes image {@code index} of the batch: {@code imageSize()} floats from {@code index × imageSize()}. */
     public void write(Pixels pixels, FloatDataBuffer batch, int index) {
+        if (path == Preprocessing.NATIVE && writeNative(pixels, batch, index)) {
+            return;
+        }
+        writeJava(pixels, batch, index);
+    }
+
+    /**
+     * The native kernel, when the batch is native memory and the pixels are readable by it;
+     * false (nothing written) otherwise.
+     */
+    private boolean writeNative(Pixels pixels, FloatDataBuffer batch, int index) {
+        if (!NativePreprocessing.readable(pixels.data())) {
+            return false;
+        }
+        long offset = index * imageSize();
+        if (batch.size() < offset + imageSize()) {
+            throw new IllegalArgumentException("batch: " + batch.size() + " floats (expected: >= " + (offset + imageSize()) + " for image " + index + ")");
+        }
+        long address = batch.accept(NATIVE_ADDRESS);
+        if (address == 0) {
+            return false;
+        }
+        PixelFormat format = pixels.format();
+        int[] offsets = {
+            bgr ? format.blueOffset() : format.redOffset(),
+            format.greenOffset(),
+            bgr ? format.redOffset() : format.blueOffset(),
+        };
+        NativePreprocessing.preprocess(pixels.data(), pixels.width(), pixels.height(), pixels.rowStride(), format.channels(), offsets,
+                address + offset * Float.BYTES, batch.size() - offset, width, height, alignCorners, low, scale, isa);
+        return true;
+    }
+
+    /** A float buffer's native address, or 0 when it is not in native memory. */
+    private static final DataStorageVisitor<Long> NATIVE_ADDRESS = new DataStorageVisitor<>() {
+        @Override
+        public Long visit(long address, long length, long scale) {
+            return scale == Float.BYTES ? address : 0L;
+        }
+
+        @Override
+        public Long fallback() {
+            return 0L;
+        }
+    };
+
+    /** The Java path: the reference the native kernel is tested against. */
+    void writeJava(Pixels pixels, FloatDataBuffer batch, int index) {
         int inW = pixels.width();
         int inH = pixels.height();
         ByteBuffer data = pixels.data();

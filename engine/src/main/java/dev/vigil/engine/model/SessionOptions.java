@@ -3,7 +3,8 @@ package dev.vigil.engine.model;
 import java.util.Objects;
 
 /**
- * How TensorFlow may use the cores for one model, and in what precision it runs it.
+ * How TensorFlow may use the cores for one model, in what precision it runs it, and which
+ * code preprocesses its input.
  *
  * <p>Each session gets its own inter-op pool of {@code interOpThreads} (a batch's ops run on an
  * inter-op thread, so this bounds the batches it computes at once). The intra-op pool is
@@ -16,13 +17,23 @@ import java.util.Objects;
  * @param interOpThreads ops run at once: these CNNs are chains, so one per batch the model
  *                       runs at once (see {@link #forConcurrentBatches})
  * @param precision      the graph's arithmetic (default {@link Precision#FP32}); see {@link Precision}
+ * @param preprocessing  native kernel or Java path (default {@link Preprocessing#AUTO}); see {@link Preprocessing}
+ * @param device         where the sessions run (default {@link Device#CPU}); on a GPU, batches are padded to a
+ *                       power of two so the device sees a fixed set of shapes
  */
-public record SessionOptions(int intraOpThreads, int interOpThreads, Precision precision) {
+public record SessionOptions(int intraOpThreads, int interOpThreads, Precision precision, Preprocessing preprocessing, Device device) {
     public SessionOptions {
+        Objects.requireNonNull(device, "device");
+        Objects.requireNonNull(preprocessing, "preprocessing");
         if (intraOpThreads < 1 || interOpThreads < 1) {
             throw new IllegalArgumentException("intraOpThreads: " + intraOpThreads + ", interOpThreads: " + interOpThreads + " (expected: >= 1)");
         }
         Objects.requireNonNull(precision, "precision");
+    }
+
+    /** Threads and precision as given, {@link Preprocessing#AUTO}. */
+    public SessionOptions(int intraOpThreads, int interOpThreads, Precision precision) {
+        this(intraOpThreads, interOpThreads, precision, Preprocessing.AUTO, Device.CPU);
     }
 
     /** Threads as given, in {@link Precision#FP32}. */
@@ -55,6 +66,16 @@ public record SessionOptions(int intraOpThreads, int interOpThreads, Precision p
 
     /** These threads in {@code precision}. */
     public SessionOptions withPrecision(Precision precision) {
-        return new SessionOptions(intraOpThreads, interOpThreads, precision);
+        return new SessionOptions(intraOpThreads, interOpThreads, precision, preprocessing, device);
+    }
+
+    /** These options with {@code preprocessing}. */
+    public SessionOptions withPreprocessing(Preprocessing preprocessing) {
+        return new SessionOptions(intraOpThreads, interOpThreads, precision, preprocessing, device);
+    }
+
+    /** These options on {@code device}. */
+    public SessionOptions withDevice(Device device) {
+        return new SessionOptions(intraOpThreads, interOpThreads, precision, preprocessing, device);
     }
 }

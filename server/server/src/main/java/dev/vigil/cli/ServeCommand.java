@@ -9,6 +9,7 @@ import dev.vigil.engine.batch.BatchingConfig;
 import dev.vigil.engine.image.DecodeLimits;
 import dev.vigil.engine.image.ImageFormat;
 import dev.vigil.engine.model.Precision;
+import dev.vigil.engine.model.Preprocessing;
 import dev.vigil.engine.model.SessionOptions;
 import dev.vigil.engine.policy.PolicySet;
 import dev.vigil.models.VigilPaths;
@@ -231,6 +232,42 @@ public final class ServeCommand implements Callable<Integer> {
                     "About 1.7-2x the images/s of FP32 for nsfw-mobilenet-v2-mid on an AVX512_BF16 CPU, probabilities within 0.05"
                             + " on the reference photos (bench/README.md, ./vigil bench precision); refused on a CPU without bfloat16 support."})
     List<String> bf16Models = new ArrayList<>();
+
+    @Option(names = "--preprocessing", paramLabel = "auto|native|java", defaultValue = "auto", converter = PreprocessingConverter.class,
+            description = {"Which code resizes and normalises images into the models' inputs (default: ${DEFAULT-VALUE}: the native"
+                    + " kernel, AVX2 or AVX-512 as the CPU allows, where it loads, else Java).",
+                    "Both give the same floats to the bit; native refuses to start where the kernel cannot load."})
+    Preprocessing preprocessing = Preprocessing.AUTO;
+
+    @Option(names = "--device", paramLabel = "cpu|gpu:N", defaultValue = "cpu", converter = DeviceConverter.class,
+            description = {"Where the models run (default: ${DEFAULT-VALUE}). gpu:N needs that GPU (see vigil gpu) and the GPU build"
+                    + " of TensorFlow (mvn -Pgpu); refused at start otherwise, saying which is missing.",
+                    "On a GPU, batches are padded to a power of two (a fixed set of shapes); give it larger batches with --max-batch 64."})
+    dev.vigil.engine.model.Device device = dev.vigil.engine.model.Device.CPU;
+
+    /** {@code cpu} or {@code gpu:N}, with the message {@link dev.vigil.engine.model.Device#parse} gives. */
+    static final class DeviceConverter implements picocli.CommandLine.ITypeConverter<dev.vigil.engine.model.Device> {
+        @Override
+        public dev.vigil.engine.model.Device convert(String value) {
+            try {
+                return dev.vigil.engine.model.Device.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** {@code auto}, {@code native} or {@code java}, with the message {@link Preprocessing#parse} gives. */
+    static final class PreprocessingConverter implements picocli.CommandLine.ITypeConverter<Preprocessing> {
+        @Override
+        public Preprocessing convert(String value) {
+            try {
+                return Preprocessing.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
 
     @picocli.CommandLine.Mixin
     AuditOptions audit = new AuditOptions();
@@ -460,6 +497,8 @@ public final class ServeCommand implements Callable<Integer> {
                         EnumSet.allOf(ImageFormat.class)))
                 .optDecodeThreads(decodeThreads != null ? decodeThreads : cores, decodeQueue)
                 .optSessionOptions(threads)
+                .optPreprocessing(preprocessing)
+                .optDevice(device)
                 .optMemoryBudget(budget)
                 .optTimeout(timeout);
         bf16Models.forEach(model -> gateOptions.optPrecision(model, Precision.BF16));
@@ -510,7 +549,8 @@ public final class ServeCommand implements Callable<Integer> {
             }
             throw e;
         }
-        log.printf(Locale.ROOT, "vigil: models ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        log.printf(Locale.ROOT, "vigil: models ready in %.1f s on %s; preprocessing: %s%n", (System.nanoTime() - t0) / 1e9, device,
+                Preprocessing.describe(gate.preprocessing()));
         VigilServer server;
         try {
             server = options.setGate(gate).optMetrics(metrics).build().start();

@@ -116,6 +116,14 @@ class ServeCommandTest {
         Path tokenFile = Files.writeString(dir.resolve("token"), "t\n");
         assertEquals("token-file: " + tokenFile + " (expected: either --token or --token-file, not both)",
                 assertThrows(IllegalArgumentException.class, () -> parse("--token", "a", "--token-file", tokenFile.toString()).start()).getMessage());
+        String preprocessing = assertThrows(CommandLine.ParameterException.class, () -> parse("--preprocessing", "gpu")).getMessage();
+        assertTrue(preprocessing.contains("preprocessing: gpu (expected: auto, native or java)"), preprocessing);
+        assertEquals(dev.vigil.engine.model.Preprocessing.JAVA, parse("--preprocessing", "java").preprocessing);
+        assertEquals(dev.vigil.engine.model.Preprocessing.AUTO, parse().preprocessing);
+        String device = assertThrows(CommandLine.ParameterException.class, () -> parse("--device", "tpu")).getMessage();
+        assertTrue(device.contains("device: tpu (expected: cpu or gpu:N"), device);
+        assertEquals(new dev.vigil.engine.model.Device(true, 1), parse("--device", "gpu:1").device);
+        assertEquals(dev.vigil.engine.model.Device.CPU, parse().device);
         assertEquals("transport: carrier-pigeon (expected: auto, epoll or nio)",
                 assertThrows(IllegalArgumentException.class, () -> parse("--transport", "carrier-pigeon").start()).getMessage());
         long tooMuch = Runtime.getRuntime().maxMemory();
@@ -149,7 +157,7 @@ class ServeCommandTest {
             running.stop();
         }
         String log = err.toString();
-        for (String step : List.of("vigil: policies ", "vigil: loading models from ", "vigil: models ready in ", "vigil: listening on tcp 127.0.0.1:",
+        for (String step : List.of("vigil: policies ", "vigil: loading models from ", "vigil: models ready in ", " on cpu; preprocessing: native (", "vigil: listening on tcp 127.0.0.1:",
                 "vigil: listening on unix " + socket, "token required", "vigil: ready", "vigil: stopping: ", "vigil: stopped in ")) {
             assertTrue(log.contains(step), step + " in:\n" + log);
         }

@@ -437,6 +437,10 @@ public final class HttpServer implements AutoCloseable {
             }
             g.writeEndArray();
             g.writeStringField("default_policy", policies.defaultPolicy().name());
+            g.writeObjectFieldStart("preprocessing");
+            g.writeStringField("path", gate.preprocessing().name().toLowerCase(java.util.Locale.ROOT));
+            g.writeStringField("description", dev.vigil.engine.model.Preprocessing.describe(gate.preprocessing()));
+            g.writeEndObject();
             g.writeStringField("policy_version", policies.version());
             g.writeObjectFieldStart("audit");
             dev.vigil.audit.AuditLog audit = frontDoor.auditor().log();

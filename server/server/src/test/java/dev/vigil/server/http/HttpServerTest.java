@@ -392,6 +392,10 @@ class HttpServerTest {
         assertTrue(after.get("models").toString().contains("nsfw-mobilenet-v2-mid/1"), after.toString());
         assertEquals("[\"classify\",\"held\"]", after.get("policies").toString());
         assertEquals("classify", after.get("default_policy").asText());
+        // the test gate takes the default: the native kernel, which loads on every machine the build runs on
+        assertEquals("native", after.get("preprocessing").get("path").asText(), after.toString());
+        assertTrue(after.get("preprocessing").get("description").asText().matches("native \\((x86-64 baseline \\(SSE2\\)|AVX2|AVX-512)\\)"),
+                after.toString());
         assertTrue(after.get("queue_depths").has("decode"));
         assertTrue(after.get("memory").get("resident_bytes").asLong() > 0);
     }

@@ -68,6 +68,7 @@ class StatusPageBrowserTest {
                 assertTrue(dom.contains("<span>nsfw-mobilenet-v2-mid/1</span>"), dom);
                 assertTrue(dom.contains("<polyline"), "the sparkline is drawn");
                 assertEquals("off (--no-audit): verdicts are not recorded", text(dom, "audit"), "the audit log's state is shown");
+                assertTrue(text(dom, "preprocessing").startsWith("native ("), "which preprocessing runs is shown: " + text(dom, "preprocessing"));
                 assertTrue(dom.contains("<rect"), "the batch-size chart is drawn");
 
                 Path screenshot = Path.of("target", "status-page.png").toAbsolutePath();
