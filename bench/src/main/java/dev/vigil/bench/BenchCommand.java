@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "vigil bench", mixinStandardHelpOptions = true, version = "vigil-bench 0.1.0",
         description = "Measure Vigil: JMH micro-benchmarks, throughput, load on a server (latency percentiles), and peer runtimes on the same model.",
-        subcommands = {ThroughputCommand.class, PrecisionCommand.class, LoadCommand.class, JmhCommand.class, PeersCommand.class, TraceCommand.class,
+        subcommands = {ThroughputCommand.class, PrecisionCommand.class, LoadCommand.class, JmhCommand.class, PeersCommand.class, TraceCommand.class, ProfileCommand.class,
                 ReportCommand.class, AuditBenchCommand.class, DatasetCommand.class, CommandLine.HelpCommand.class})
 public final class BenchCommand {
     /** The one JSON writer of the bench commands: indented, keys as the result records declare them. */

@@ -16,12 +16,18 @@ final class BytedecoNvml implements Nvml {
     private BytedecoNvml() {
     }
 
+    /** Why the library did not load the first time: later attempts fail with a vaguer message (the class failed to initialise). */
+    private static volatile String loadFailure;
+
     static BytedecoNvml open() throws NvmlException {
+        if (loadFailure != null) {
+            throw new NvmlException(NvmlException.LIBRARY_NOT_FOUND, loadFailure);
+        }
         try {
             Loader.load(nvml.class);
         } catch (UnsatisfiedLinkError | NoClassDefFoundError | ExceptionInInitializerError e) {
-            throw new NvmlException(NvmlException.LIBRARY_NOT_FOUND, "no NVIDIA driver: libnvidia-ml.so.1 could not be loaded ("
-                    + firstLine(e) + ")");
+            loadFailure = "no NVIDIA driver: libnvidia-ml.so.1 could not be loaded (" + firstLine(e) + ")";
+            throw new NvmlException(NvmlException.LIBRARY_NOT_FOUND, loadFailure);
         }
         check(nvml.nvmlInit_v2(), "nvmlInit");
         return new BytedecoNvml();

@@ -80,5 +80,7 @@ class GpuInventoryTest {
         assertNotNull(inv.unavailable());
         assertTrue(inv.describe().startsWith("no GPU: no NVIDIA driver: libnvidia-ml.so.1 could not be loaded"), inv.describe());
         assertEquals(1, inv.describe().lines().count(), "one clear line");
+        // a second reading in the same process (a sampler, serve's metrics) says the same, not JavaCPP's vaguer second failure
+        assertEquals(inv.unavailable(), GpuInventory.read().unavailable());
     }
 }
