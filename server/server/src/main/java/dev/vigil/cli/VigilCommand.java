@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "vigil", mixinStandardHelpOptions = true, version = "vigil 0.1.0",
         description = "Safety gate for generated images.",
-        subcommands = {ServeCommand.class, ModelsCommand.class, PeopleCommand.class, ScoreCommand.class, FacesCommand.class, HashCommand.class, HashesCommand.class, AuditCommand.class, EvalCommand.class, GpuCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, ModelsCommand.class, PeopleCommand.class, ScoreCommand.class, FacesCommand.class, HashCommand.class, HashesCommand.class, AuditCommand.class, EvalCommand.class, GpuCommand.class, ScanCommand.class, CommandLine.HelpCommand.class})
 public final class VigilCommand {
 
     public static void main(String[] args) {
