@@ -60,6 +60,10 @@ final class ThroughputCommand implements Callable<Integer> {
     @Mixin
     PhotosOption photos;
 
+    @Option(names = "--evidence",
+            description = "images only: the gate also hashes every image (SHA-256, PDQ and its turned copies), as an audited serve and vigil scan do.")
+    boolean evidence;
+
     @Option(names = "--json", description = "Print the result as JSON (images_per_s and every setting) instead of text.")
     boolean json;
 
@@ -78,6 +82,7 @@ final class ThroughputCommand implements Callable<Integer> {
         if (input == Input.tensors) {
             refuse("--concurrency", concurrency, "tensors");
             refuse("--photos", photos.given() ? photos.paths : null, "tensors");
+            refuse("--evidence", evidence ? Boolean.TRUE : null, "tensors");
             result = TensorThroughput.run(model, batch, threads == null ? null : positive("--threads", threads),
                     intraOp == null ? null : positive("--intra-op", intraOp), warm, measured);
         } else {
@@ -85,7 +90,7 @@ final class ThroughputCommand implements Callable<Integer> {
             refuse("--intra-op", intraOp, "images");
             List<Path> files = photos.files();
             GateThroughput.Run run = GateThroughput.run(model, batch, concurrency == null ? GateThroughput.defaultConcurrency(batch) : positive("--concurrency", concurrency),
-                    files, warm, measured);
+                    files, warm, measured, evidence);
             result = run.result();
             if (run.firstError() != null) {
                 err.println("vigil bench: " + result.errors() + " requests failed closed, e.g. " + run.firstError());

@@ -44,6 +44,12 @@ public final class GateThroughput {
 
     public static Run run(String model, int batch, int concurrency, List<Path> photoFiles, Duration warmUp, Duration measured)
             throws InterruptedException {
+        return run(model, batch, concurrency, photoFiles, warmUp, measured, false);
+    }
+
+    /** The same; with {@code evidence}, the gate also hashes every image (SHA-256 and PDQ with its turned copies), as an audited serve and a scan do. */
+    public static Run run(String model, int batch, int concurrency, List<Path> photoFiles, Duration warmUp, Duration measured, boolean evidence)
+            throws InterruptedException {
         List<byte[]> photos = BenchPhotos.read(photoFiles);
         LongAdder batches = new LongAdder();
         LongAdder batched = new LongAdder();
@@ -55,7 +61,7 @@ public final class GateThroughput {
                 batches.increment();
                 batched.add(size);
             }
-        })) {
+        }, evidence)) {
             return drive(gate, model, batch, concurrency, photos, warmUp, measured, window, batches, batched);
         }
     }

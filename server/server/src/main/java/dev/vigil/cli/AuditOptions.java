@@ -145,7 +145,7 @@ public final class AuditOptions {
     }
 
     /** Every model in the repository, {@code name/version} to the SHA-256 of its manifest (which holds every file's SHA-256). */
-    static Map<String, String> modelDigests(ModelRepository repository) {
+    public static Map<String, String> modelDigests(ModelRepository repository) {
         Map<String, String> out = new HashMap<>();
         for (ModelManifest m : repository.list()) {
             Path manifest = repository.versionDir(m.name(), m.version()).resolve(ModelManifest.FILE_NAME);

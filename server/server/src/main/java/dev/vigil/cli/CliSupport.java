@@ -22,7 +22,7 @@ import java.util.Set;
  * people, all under the cache by default), the first-run import of the default models, and
  * one JSON writer. Stateless.
  */
-final class CliSupport {
+public final class CliSupport {
     static final ObjectMapper JSON = new ObjectMapper();
 
     private CliSupport() {
@@ -77,7 +77,7 @@ final class CliSupport {
      * gate's admission turns away (its queue estimate is long, as it is while the first batches
      * warm the models) is submitted again after the wait the refusal names, up to 200 times.
      */
-    static java.util.concurrent.CompletableFuture<dev.vigil.engine.Verdict> scoreWaiting(dev.vigil.engine.Gate gate, dev.vigil.engine.ScoreRequest request) {
+    public static java.util.concurrent.CompletableFuture<dev.vigil.engine.Verdict> scoreWaiting(dev.vigil.engine.Gate gate, dev.vigil.engine.ScoreRequest request) {
         java.util.concurrent.CompletableFuture<dev.vigil.engine.Verdict> out = new java.util.concurrent.CompletableFuture<>();
         attempt(gate, request, out, 0);
         return out;
