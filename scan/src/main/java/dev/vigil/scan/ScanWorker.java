@@ -3,12 +3,14 @@ package dev.vigil.scan;
 import dev.vigil.audit.AuditLog;
 import dev.vigil.engine.Gate;
 import dev.vigil.engine.ScoreRequest;
-import dev.vigil.engine.Verdict;
 import dev.vigil.engine.image.EncodedImage;
 import dev.vigil.engine.policy.PolicySet;
 import dev.vigil.models.VigilPaths;
 import dev.vigil.models.repository.ModelRepository;
 import dev.vigil.server.Auditor;
+import dev.vigil.cli.CliSupport;
+import dev.vigil.cli.ScanRow;
+import dev.vigil.protocol.ErrorCode;
 import dev.vigil.server.Failures;
 import java.io.IOException;
 import java.io.Serializable;
@@ -16,16 +18,11 @@ import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
@@ -55,11 +52,6 @@ final class ScanWorker implements AutoCloseable {
      * @param timeout    deadline per image
      */
     record Settings(String repository, String policiesYaml, String policy, String auditDir, Duration timeout) implements Serializable {
-    }
-
-    /** One file's outcome, as its Parquet row holds it. */
-    record Result(String path, long size, String sha256, String pdq, String decision, Boolean failedClosed, String rule, String reason,
-                  Map<String, Double> signals, List<String> models, String policy, String policyVersion, String error) {
     }
 
     private final Gate gate;
@@ -158,9 +150,9 @@ final class ScanWorker implements AutoCloseable {
     }
 
     /** The rows of {@code inputs}, in their order, {@value #WINDOW} in flight. */
-    Iterator<Result> score(Iterator<Input> inputs) {
+    Iterator<ScanRow> score(Iterator<Input> inputs) {
         return new Iterator<>() {
-            private final Deque<CompletableFuture<Result>> window = new ArrayDeque<>();
+            private final Deque<CompletableFuture<ScanRow>> window = new ArrayDeque<>();
 
             private void fill() {
                 while (window.size() < WINDOW && inputs.hasNext()) {
@@ -175,53 +167,37 @@ final class ScanWorker implements AutoCloseable {
             }
 
             @Override
-            public Result next() {
+            public ScanRow next() {
                 if (!hasNext()) {
                     throw new NoSuchElementException();
                 }
-                Result r = window.removeFirst().join();
+                ScanRow r = window.removeFirst().join();
                 lastRowNanos = System.nanoTime();
                 return r;
             }
         };
     }
 
-    private CompletableFuture<Result> submit(Input in) {
+    private CompletableFuture<ScanRow> submit(Input in) {
         if (in.content() == null) {
-            return CompletableFuture.completedFuture(error(in.path(), -1, null, "file: could not be read"));
+            return CompletableFuture.completedFuture(ScanRow.failed(in.path(), null, "file: could not be read", false));
         }
         byte[] bytes = in.content();
-        String sha = sha256(bytes);
         ScoreRequest request = new ScoreRequest(in.path(), new EncodedImage(bytes), null, policy, timeout);
         CompletableFuture<Auditor.Recorded> recorded;
         try {
             // a batch job waits out the gate's overload refusals rather than write them as errors
-            recorded = auditor.record(dev.vigil.cli.CliSupport.scoreWaiting(gate, request), client, false, request.image());
+            recorded = auditor.record(CliSupport.scoreWaiting(gate, request), client, false, request.image());
         } catch (RuntimeException e) {
-            return CompletableFuture.completedFuture(error(in.path(), bytes.length, sha, Failures.code(e) + ": " + Failures.message(e, in.path())));
+            return CompletableFuture.completedFuture(failed(in.path(), bytes, e));
         }
-        return recorded.handle((r, e) -> {
-            if (e != null) {
-                Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-                return error(in.path(), bytes.length, sha, Failures.code(c) + ": " + Failures.message(c, in.path()));
-            }
-            Verdict v = r.verdict();
-            return new Result(in.path(), bytes.length, sha, v.evidence().image() == null ? null : v.evidence().image().pdq(), v.decision().name(),
-                    v.failedClosed(), v.rule(), v.reason(), v.signals(), new ArrayList<>(v.models()), v.policy(), v.policyVersion(),
-                    v.failedClosed() ? v.reason() : null);
-        });
+        return recorded.handle((r, e) -> e != null ? failed(in.path(), bytes, e instanceof CompletionException && e.getCause() != null ? e.getCause() : e)
+                : ScanRow.of(in.path(), bytes, r.verdict()));
     }
 
-    private static Result error(String path, long size, String sha, String message) {
-        return new Result(path, size, sha, null, null, null, null, null, Map.of(), List.of(), null, null, message);
-    }
-
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
+    private static ScanRow failed(String path, byte[] bytes, Throwable e) {
+        ErrorCode code = Failures.code(e);
+        return ScanRow.failed(path, bytes, code + ": " + Failures.message(e, path), code.retryable());
     }
 
     /** Where this worker's audit log is, or null. */

@@ -81,7 +81,7 @@ public final class SparkScan {
                     return new ScanWorker.Input(r.getString(0), r.isNullAt(1) ? null : (byte[]) r.get(1));
                 }
             };
-            Iterator<ScanWorker.Result> out = ScanWorker.get(settings).score(in);
+            Iterator<dev.vigil.cli.ScanRow> out = ScanWorker.get(settings).score(in);
             return new Iterator<>() {
                 @Override
                 public boolean hasNext() {
@@ -90,7 +90,7 @@ public final class SparkScan {
 
                 @Override
                 public Row next() {
-                    ScanWorker.Result r = out.next();
+                    dev.vigil.cli.ScanRow r = out.next();
                     return RowFactory.create(r.path(), r.size(), r.sha256(), r.pdq(), r.decision(), r.failedClosed(), r.rule(), r.reason(),
                             scala.jdk.javaapi.CollectionConverters.asScala(r.signals()), scala.jdk.javaapi.CollectionConverters.asScala(r.models()).toSeq(),
                             r.policy(), r.policyVersion(), r.error());

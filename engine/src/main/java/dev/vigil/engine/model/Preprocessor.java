@@ -125,14 +125,14 @@ public final class Preprocessor {
             return false;
         }
         PixelFormat format = pixels.format();
-        int[] offsets = {
-            bgr ? format.blueOffset() : format.redOffset(),
-            format.greenOffset(),
-            bgr ? format.redOffset() : format.blueOffset(),
-        };
-        NativePreprocessing.preprocess(pixels.data(), pixels.width(), pixels.height(), pixels.rowStride(), format.channels(), offsets,
+        NativePreprocessing.preprocess(pixels.data(), pixels.width(), pixels.height(), pixels.rowStride(), format.channels(), offsets(format),
                 address + offset * Float.BYTES, batch.size() - offset, width, height, alignCorners, low, scale, isa);
         return true;
+    }
+
+    /** Each output channel's byte offset within a pixel of {@code format}, in the model's colour order. */
+    private int[] offsets(PixelFormat format) {
+        return new int[] {bgr ? format.blueOffset() : format.redOffset(), format.greenOffset(), bgr ? format.redOffset() : format.blueOffset()};
     }
 
     /** A float buffer's native address, or 0 when it is not in native memory. */
@@ -156,9 +156,10 @@ public final class Preprocessor {
         int stride = pixels.rowStride();
         PixelFormat format = pixels.format();
         int channels = format.channels();
-        int first = bgr ? format.blueOffset() : format.redOffset();
-        int third = bgr ? format.redOffset() : format.blueOffset();
-        int second = format.greenOffset();
+        int[] offsets = offsets(format);
+        int first = offsets[0];
+        int second = offsets[1];
+        int third = offsets[2];
 
         double rowScale = sourceScale(inH, height);
         double colScale = sourceScale(inW, width);

@@ -1,10 +1,8 @@
 package dev.vigil.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vigil.engine.Gate;
 import dev.vigil.engine.ScoreRequest;
-import dev.vigil.engine.Verdict;
 import dev.vigil.engine.image.EncodedImage;
 import dev.vigil.engine.policy.PolicySet;
 import dev.vigil.models.VigilPaths;
@@ -15,24 +13,19 @@ import dev.vigil.server.Failures;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -101,7 +94,7 @@ public final class ScanCommand implements Callable<Integer> {
     private Auditor auditor;
     private Auditor.Client client;
 
-    private record Pending(Path file, long size, String sha256, CompletableFuture<Auditor.Recorded> verdict, String readError) {
+    private record Pending(Path file, byte[] bytes, CompletableFuture<Auditor.Recorded> verdict, String readError) {
     }
 
     @Override
@@ -239,71 +232,31 @@ public final class ScanCommand implements Callable<Integer> {
         try {
             bytes = Files.readAllBytes(file);
         } catch (IOException | SecurityException e) {
-            return new Pending(file, -1, null, null, e.getClass().getSimpleName() + ": " + e.getMessage());
+            return new Pending(file, null, null, e.getClass().getSimpleName() + ": " + e.getMessage());
         }
         ScoreRequest request = new ScoreRequest(file.toString(), new EncodedImage(bytes), null, policy, timeout);
-        return new Pending(file, bytes.length, sha256(bytes), auditor.record(CliSupport.scoreWaiting(gate, request), client, false, request.image()),
-                null);
+        return new Pending(file, bytes, auditor.record(CliSupport.scoreWaiting(gate, request), client, false, request.image()), null);
     }
 
     /** Writes the file's line; returns 1 when it carries an error. */
     private int write(Pending p, BufferedWriter writer, Progress progress) throws IOException {
-        ObjectNode row = CliSupport.JSON.createObjectNode();
-        row.put("path", p.file().toString());
-        if (p.size() >= 0) {
-            row.put("size", p.size());
-            row.put("sha256", p.sha256());
-        }
-        int error = 0;
+        ScanRow row;
         if (p.readError() != null) {
-            error(row, ErrorCode.BAD_REQUEST, "file: " + p.readError(), false);
-            error = 1;
+            row = ScanRow.failed(p.file().toString(), null, ErrorCode.BAD_REQUEST + ": file: " + p.readError(), false);
         } else {
             try {
-                Verdict v = p.verdict().join().verdict();
-                row.put("pdq", v.evidence().image() == null ? null : v.evidence().image().pdq());
-                row.put("decision", v.decision().name());
-                row.put("failed_closed", v.failedClosed());
-                row.put("rule", v.rule());
-                row.put("reason", v.reason());
-                ObjectNode signals = row.putObject("signals");
-                for (Map.Entry<String, Double> e : v.signals().entrySet()) {
-                    signals.put(e.getKey(), e.getValue());
-                }
-                v.models().forEach(row.putArray("models")::add);
-                row.put("policy", v.policy());
-                row.put("policy_version", v.policyVersion());
-                if (v.failedClosed()) {
-                    row.put("error", v.reason());
-                    error = 1;
-                } else {
-                    row.putNull("error");
-                }
+                row = ScanRow.of(p.file().toString(), p.bytes(), p.verdict().join().verdict());
             } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
                 ErrorCode code = Failures.code(e);
-                error(row, code, Failures.message(e, "scoring " + p.file()), code.retryable());
-                error = 1;
+                row = ScanRow.failed(p.file().toString(), p.bytes(), code.name() + ": " + Failures.message(e, "scoring " + p.file()), code.retryable());
             }
         }
-        writer.write(CliSupport.JSON.writeValueAsString(row));
+        int error = row.error() == null ? 0 : 1;
+        writer.write(CliSupport.JSON.writeValueAsString(row.toJson()));
         writer.write('\n');
         writer.flush();
         progress.advance(error);
         return error;
-    }
-
-    private static void error(ObjectNode row, ErrorCode code, String message, boolean retryable) {
-        row.putNull("decision");
-        row.put("error", code.name() + ": " + message);
-        row.put("retryable", retryable);
-    }
-
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
     }
 
     /** A progress line on stderr: redrawn in place on a terminal, else one line every 10 s. */
