@@ -200,11 +200,6 @@ final class ScanWorker implements AutoCloseable {
         return ScanRow.failed(path, bytes, code + ": " + Failures.message(e, path), code.retryable());
     }
 
-    /** Where this worker's audit log is, or null. */
-    Path auditDirectory() {
-        return auditLog == null ? null : auditLog.options().dir();
-    }
-
     @Override
     public synchronized void close() {
         gate.close();

@@ -121,11 +121,6 @@ public final class ModelSession implements AutoCloseable {
                 .build();
     }
 
-    /** The preprocessing this session runs: {@link Preprocessing#NATIVE} or {@link Preprocessing#JAVA}. */
-    public Preprocessing preprocessing() {
-        return preprocessor.path();
-    }
-
     /** The precision this session was opened in. */
     public Precision precision() {
         return precision;

@@ -196,35 +196,56 @@ public final class ScanCommand implements Callable<Integer> {
         if (!Files.exists(out)) {
             return done;
         }
-        byte[] bytes = Files.readAllBytes(out);
-        int end = bytes.length;
-        while (end > 0 && bytes[end - 1] != '\n') {
-            end--;
-        }
-        if (end < bytes.length) {
+        long size = Files.size(out);
+        long end = lastNewlineEnd(out, size);
+        if (end < size) {
             try (FileChannel c = FileChannel.open(out, StandardOpenOption.WRITE)) {
                 c.truncate(end);
             }
-            log.printf(Locale.ROOT, "scan: %s: cut away a torn last line (%d bytes) left by a scan that stopped%n", out, bytes.length - end);
+            log.printf(Locale.ROOT, "scan: %s: cut away a torn last line (%d bytes) left by a scan that stopped%n", out, size - end);
         }
-        int lineNumber = 0;
-        for (String line : new String(bytes, 0, end, StandardCharsets.UTF_8).split("\n")) {
-            lineNumber++;
-            if (line.isBlank()) {
-                continue;
+        // line by line: the output of a scan of millions of images does not fit in the heap at once
+        try (java.io.BufferedReader reader = Files.newBufferedReader(out, StandardCharsets.UTF_8)) {
+            int lineNumber = 0;
+            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                lineNumber++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonNode row;
+                try {
+                    row = CliSupport.JSON.readTree(line);
+                } catch (IOException e) {
+                    throw new IllegalArgumentException("out: " + out + " line " + lineNumber + " is not JSON (expected: the lines of an earlier vigil scan)");
+                }
+                if (!row.hasNonNull("path")) {
+                    throw new IllegalArgumentException("out: " + out + " line " + lineNumber + " has no path (expected: the lines of an earlier vigil scan)");
+                }
+                done.add(row.get("path").asText());
             }
-            JsonNode row;
-            try {
-                row = CliSupport.JSON.readTree(line);
-            } catch (IOException e) {
-                throw new IllegalArgumentException("out: " + out + " line " + lineNumber + " is not JSON (expected: the lines of an earlier vigil scan)");
-            }
-            if (!row.hasNonNull("path")) {
-                throw new IllegalArgumentException("out: " + out + " line " + lineNumber + " has no path (expected: the lines of an earlier vigil scan)");
-            }
-            done.add(row.get("path").asText());
         }
         return done;
+    }
+
+    /** Where the file's last complete line ends: just after its last newline (0 when it has none), read from the end. */
+    private static long lastNewlineEnd(Path file, long size) throws IOException {
+        try (FileChannel c = FileChannel.open(file, StandardOpenOption.READ)) {
+            java.nio.ByteBuffer chunk = java.nio.ByteBuffer.allocate(64 * 1024);
+            for (long to = size; to > 0; ) {
+                long from = Math.max(0, to - chunk.capacity());
+                chunk.clear().limit((int) (to - from));
+                while (chunk.hasRemaining() && c.read(chunk, from + chunk.position()) >= 0) {
+                    // read the whole chunk
+                }
+                for (int i = (int) (to - from) - 1; i >= 0; i--) {
+                    if (chunk.get(i) == '\n') {
+                        return from + i + 1;
+                    }
+                }
+                to = from;
+            }
+            return 0;
+        }
     }
 
     private Pending submit(Gate gate, Path file) {
